@@ -1,0 +1,56 @@
+import { z } from "zod";
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Parses the environment once, at start-up, into a typed config. Every problem is reported at once
+ * and names the variable, so a bad deployment fails before it listens instead of at first use.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Env = process.env): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+  throw new Error(`invalid configuration: ${problems.join("; ")}`);
+}
+
+/** Building blocks for env schemas; env values are strings, these turn them into typed values. */
+export const envVar = {
+  port: (byDefault: number) => z.coerce.number().int().min(0).max(65535).default(byDefault),
+  host: (byDefault = "127.0.0.1") => z.string().min(1).default(byDefault),
+  /** A non-negative whole number (milliseconds, counts). */
+  count: (byDefault: number) => z.coerce.number().int().min(0).default(byDefault),
+  /** Comma-separated list; empty items dropped. */
+  list: (byDefault: string) =>
+    z
+      .string()
+      .default(byDefault)
+      .transform((s) =>
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+  logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};
+
+/**
+ * Settings every served process shares: where to listen (<PREFIX>_HOST, <PREFIX>_PORT), how loud to
+ * log (LOG_LEVEL), how long to drain on shutdown (SHUTDOWN_GRACE_MS).
+ */
+export function serverEnv(prefix: string, defaultPort: number) {
+  return z
+    .object({
+      [`${prefix}_HOST`]: envVar.host(),
+      [`${prefix}_PORT`]: envVar.port(defaultPort),
+      LOG_LEVEL: envVar.logLevel(),
+      SHUTDOWN_GRACE_MS: envVar.count(10_000),
+    })
+    .transform((e) => ({
+      host: e[`${prefix}_HOST`] as string,
+      port: e[`${prefix}_PORT`] as number,
+      logLevel: e.LOG_LEVEL as string,
+      shutdownGraceMs: e.SHUTDOWN_GRACE_MS as number,
+    }));
+}
+
+export type ServerConfig = z.output<ReturnType<typeof serverEnv>>;

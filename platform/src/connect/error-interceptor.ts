@@ -1,0 +1,23 @@
+import type { Interceptor } from "@connectrpc/connect";
+import { isUnexpected, toConnectError } from "../errors/codes.ts";
+import type { Logger } from "../logger.ts";
+import { requestInfoKey } from "../server/request-info.ts";
+
+/**
+ * Maps whatever a handler throws to a ConnectError (errors/codes.ts holds the table). Expected
+ * outcomes stay quiet; a bug is logged with its stack and the request id, and the caller only sees
+ * "internal error".
+ */
+export function errorInterceptor(logger: Logger): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (err) {
+      if (isUnexpected(err)) {
+        const requestId = req.contextValues.get(requestInfoKey)?.id;
+        logger.error({ err, requestId, rpc: req.url }, "unexpected error in RPC handler");
+      }
+      throw toConnectError(err);
+    }
+  };
+}

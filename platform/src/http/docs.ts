@@ -1,0 +1,61 @@
+import { dirname, join } from "node:path";
+import type { DescService } from "@bufbuild/protobuf";
+import { openapi } from "@elysiajs/openapi";
+import { Elysia, t } from "elysia";
+import { connectOpenApi } from "../openapi/connect-paths.ts";
+
+export interface DocsOptions {
+  title: string;
+  description: string;
+  version: string;
+  /** Connect services to document next to the REST routes. */
+  services: readonly DescService[];
+  /** Comments from the .proto files (proto/gen/docs.ts). */
+  protoDocs: Readonly<Record<string, string>>;
+  /** Request bodies that work, by request message type name, to pre-fill "Try it out". */
+  examples?: Readonly<Record<string, unknown>>;
+  /** Extra OpenAPI (security schemes, tags) merged into the document. */
+  documentation?: { components?: Record<string, unknown>; security?: Record<string, string[]>[] };
+}
+
+// Swagger UI is served from the swagger-ui-dist package: the docs work offline.
+const SWAGGER_DIST = dirname(Bun.resolveSync("swagger-ui-dist/package.json", import.meta.dir));
+const ASSET = /^[\w.-]+\.(js|css|png|map)$/;
+
+/**
+ * /openapi.json (OpenAPI 3.1: Elysia's REST routes plus the Connect endpoints built from the
+ * descriptors) and Swagger UI at /docs. @elysiajs/openapi is used rather than @elysiajs/swagger:
+ * swagger 1.3 answered 404 through app.handle (our bridge) and only emits OpenAPI 3.0.
+ */
+export function docsRoutes(opts: DocsOptions) {
+  const connect = connectOpenApi(opts.services, opts.protoDocs, opts.examples);
+  return new Elysia({ name: "docs" })
+    .use(
+      openapi({
+        path: "/docs",
+        specPath: "/openapi.json",
+        provider: "swagger-ui",
+        swagger: {
+          url: "/openapi.json",
+          cdn: "/docs/assets/swagger-ui-bundle.js",
+          theme: "/docs/assets/swagger-ui.css",
+        } as Record<string, string>,
+        documentation: {
+          info: { title: opts.title, description: opts.description, version: opts.version },
+          paths: connect.paths,
+          ...(opts.documentation?.security ? { security: opts.documentation.security } : {}),
+          components: { ...opts.documentation?.components, schemas: connect.schemas },
+        } as Record<string, unknown>,
+        // Connect paths contain dots and would otherwise be dropped as "static files".
+        exclude: { paths: [/^\/docs/], staticFile: false },
+      }),
+    )
+    .get(
+      "/docs/assets/:file",
+      ({ params, status }) => {
+        if (!ASSET.test(params.file)) return status(404, { code: 5, message: "no such asset", details: [] });
+        return Bun.file(join(SWAGGER_DIST, params.file));
+      },
+      { params: t.Object({ file: t.String() }), detail: { hide: true } },
+    );
+}

@@ -1,0 +1,10 @@
+export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
+export { httpStatusOf, toConnectError } from "./errors/codes.ts";
+export { DomainError, type ErrorKind } from "./errors/domain-error.ts";
+export { parseInt64, parseUint32 } from "./http/params.ts";
+export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
+export { createLogger, type Logger } from "./logger.ts";
+export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
+export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
+export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
+export { closeOnSignal } from "./server/shutdown.ts";

@@ -1,0 +1,177 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import type * as net from "node:net";
+import type { DescService } from "@bufbuild/protobuf";
+import {
+  type ConnectRouter,
+  createContextValues,
+  createRouterTransport,
+  type Interceptor,
+  type Transport,
+} from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { type AnyElysia, Elysia } from "elysia";
+import type { ServerConfig } from "../config.ts";
+import { serverInterceptors } from "../connect/interceptors.ts";
+import { type DocsOptions, docsRoutes } from "../http/docs.ts";
+import { opsRoutes } from "../http/ops.ts";
+import { frameworkFailure, gatewayErrorBody, restFailure } from "../http/rest-errors.ts";
+import type { Logger } from "../logger.ts";
+import type { RpcMetrics } from "../metrics.ts";
+import { fetchBridge, type NodeRequest, type NodeResponse } from "./node-fetch-bridge.ts";
+import { newRequestInfo, type RequestInfo, requestInfoKey } from "./request-info.ts";
+import { createSniffingListener } from "./sniff.ts";
+
+export interface OnePortOptions {
+  config: ServerConfig;
+  logger: Logger;
+  metrics: RpcMetrics;
+  /** Connect services of this process: served, and documented in /openapi.json. */
+  services: readonly DescService[];
+  routes: (router: ConnectRouter) => void;
+  /** Service interceptors; they run after validation (see connect/interceptors.ts). */
+  interceptors?: Interceptor[];
+  /**
+   * REST routes. They get an in-process Connect transport to the same handlers, through the same
+   * interceptors (validation, errors, metrics), so REST is a thin mapping with no rules of its own.
+   */
+  rest?: (local: Transport) => AnyElysia;
+  docs: Omit<DocsOptions, "services">;
+  /** Dependencies are reachable; /readyz also turns 503 while draining. */
+  ready?: () => boolean | Promise<boolean>;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * One TCP port for every protocol. A node:net listener sniffs each connection: h2c goes to
+ * node:http2, HTTP/1.1 to node:http. Both run Connect's node adapter (Connect JSON and binary,
+ * gRPC, gRPC-Web); any other path falls through to Elysia (REST, docs, health, metrics).
+ *
+ * Why not Bun.serve: it cannot send HTTP/2 trailers, so native gRPC is impossible there. Why not the
+ * faster "sniff-proxy" variant (HTTP/1.1 piped to Bun.serve on a unix socket): handlers would lose
+ * the client address. Measurements are in bench/README.md.
+ */
+export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer> {
+  const { config, logger, metrics } = opts;
+  const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
+  let draining = false;
+
+  const app = new Elysia()
+    .use(
+      opsRoutes({
+        registry: metrics.registry,
+        ready: async () => !draining && ((await opts.ready?.()) ?? true),
+      }),
+    )
+    .use(docsRoutes({ ...opts.docs, services: opts.services }));
+  if (opts.rest) {
+    app.use(opts.rest(createRouterTransport(opts.routes, { router: { interceptors } })));
+  }
+  // Registered last so that a REST plugin's own error handler (its clients' body format) wins for
+  // its routes; this one answers for everything else, unknown routes included.
+  app.onError(({ code, error, set }) => {
+    const failure = frameworkFailure(code, error) ?? restFailure(error);
+    set.status = failure.status;
+    return gatewayErrorBody(failure);
+  });
+
+  const infoOf = new WeakMap<NodeRequest, RequestInfo>();
+  const bridge = fetchBridge((request) => app.handle(request), logger);
+  const rpc = connectNodeAdapter({
+    routes: opts.routes,
+    interceptors,
+    contextValues: (req) => createContextValues().set(requestInfoKey, infoOf.get(req)),
+    fallback: (req, res) => bridge(req, res, infoOf.get(req) ?? newRequestInfo(undefined, undefined)),
+  });
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const handle = (req: NodeRequest, res: NodeResponse) => {
+    const header = req.headers["x-request-id"];
+    const info = newRequestInfo(typeof header === "string" ? header : undefined, req.socket?.remoteAddress);
+    infoOf.set(req, info);
+    res.setHeader("x-request-id", info.id);
+    if (draining && req.httpVersionMajor === 1) res.setHeader("connection", "close");
+    inFlight++;
+    const started = performance.now();
+    res.on("close", () => {
+      inFlight--;
+      accessLog(logger, req, res, info, performance.now() - started);
+      if (draining && inFlight === 0) drained?.();
+    });
+    rpc(req, res);
+  };
+
+  // Requests queued behind cart's 10 RPS limiter wait for seconds: keep timeouts generous.
+  const h1 = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handle);
+  const h2 = http2.createServer({}, handle);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (s) => {
+    sessions.add(s);
+    s.on("close", () => sessions.delete(s));
+  });
+  const sockets = new Set<net.Socket>();
+  const listener = createSniffingListener(
+    (s) => h2.emit("connection", s),
+    (s) => h1.emit("connection", s),
+  );
+  listener.on("connection", (s: net.Socket) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    listener.once("error", reject);
+    listener.listen(config.port, config.host, () => resolve());
+  });
+  const address = listener.address() as net.AddressInfo;
+  const url = `http://${config.host}:${address.port}`;
+  logger.info({ url }, "listening (Connect, gRPC, gRPC-Web, REST on one port)");
+
+  return {
+    port: address.port,
+    url,
+    async close() {
+      if (draining) return;
+      draining = true;
+      logger.info({ inFlight }, "draining");
+      listener.close();
+      for (const s of sessions) s.close(); // GOAWAY: open streams finish, no new ones
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => {
+            drained = resolve;
+          }),
+          Bun.sleep(config.shutdownGraceMs),
+        ]);
+      }
+      for (const s of sockets) s.destroy();
+      logger.info({ abandoned: inFlight }, "closed");
+    },
+  };
+}
+
+function accessLog(logger: Logger, req: NodeRequest, res: NodeResponse, info: RequestInfo, ms: number) {
+  const path = req.url ?? "";
+  // Scrapes and probes every few seconds would drown the interesting lines.
+  const quiet = path === "/metrics" || path === "/healthz" || path === "/readyz";
+  logger[quiet ? "debug" : "info"](
+    {
+      requestId: info.id,
+      client: info.clientAddress,
+      http: req.httpVersion,
+      method: req.method,
+      path,
+      status: res.statusCode,
+      ...(info.rpcCode ? { rpcCode: info.rpcCode } : {}),
+      ms: Math.round(ms * 10) / 10,
+    },
+    "request",
+  );
+}

@@ -1,0 +1,67 @@
+import type { Interceptor } from "@connectrpc/connect";
+import {
+  createLogger,
+  createRpcMetrics,
+  type Logger,
+  type RunningServer,
+  serveOnePort,
+} from "@route256/platform";
+import { protoDocs } from "@route256/proto/docs.ts";
+import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { Catalog } from "./catalog/catalog.ts";
+import { parseCatalog } from "./catalog/tsv.ts";
+import type { ProductsConfig } from "./config.ts";
+import { RequestCap } from "./service/access.ts";
+import { productRoutes } from "./transport/connect.ts";
+import { authInterceptor, capInterceptor, latencyInterceptor } from "./transport/interceptors.ts";
+import { productsRest } from "./transport/rest.ts";
+
+const CATALOG_FILE = new URL("../data/catalog.tsv", import.meta.url).pathname;
+
+export async function loadCatalog(path = CATALOG_FILE): Promise<Catalog> {
+  return new Catalog(parseCatalog(await Bun.file(path).text()));
+}
+
+/** Composition root of the products service: config in, a listening server out. */
+export async function startProducts(
+  config: ProductsConfig,
+  deps: { logger?: Logger; catalog?: Catalog } = {},
+): Promise<RunningServer> {
+  const logger = deps.logger ?? createLogger("products", config.server.logLevel);
+  const catalog = deps.catalog ?? (await loadCatalog());
+  // Order: the cap counts every request, the latency delays every answer, then the token check.
+  const interceptors: Interceptor[] = [];
+  if (config.rpsLimit > 0) interceptors.push(capInterceptor(new RequestCap(config.rpsLimit)));
+  if (config.latencyMs > 0) interceptors.push(latencyInterceptor(config.latencyMs));
+  interceptors.push(authInterceptor(new Set(config.tokens)));
+
+  logger.info(
+    { products: catalog.size, latencyMs: config.latencyMs, rpsLimit: config.rpsLimit },
+    "catalog loaded",
+  );
+  return serveOnePort({
+    config: config.server,
+    logger,
+    metrics: createRpcMetrics("products"),
+    services: [ProductService],
+    routes: productRoutes(catalog),
+    interceptors,
+    rest: productsRest,
+    docs: {
+      title: "products",
+      version: "1.0.0",
+      description:
+        "Product catalog (stands in for the course's product-service). Every call needs X-API-KEY " +
+        "(default token: testToken): press Authorize first.",
+      protoDocs,
+      examples: {
+        "products.v1.GetProductRequest": { sku: "1076963" },
+        "products.v1.ListSkusRequest": { count: 10, startAfterSku: "0" },
+      },
+      documentation: {
+        components: { securitySchemes: { apiKey: { type: "apiKey", in: "header", name: "X-API-KEY" } } },
+        security: [{ apiKey: [] }],
+      },
+    },
+  });
+}

@@ -1,0 +1,35 @@
+import type { Product } from "./product.ts";
+
+/**
+ * The catalog in memory: a map for lookups and a sorted array for paging. Read-only after
+ * construction, so concurrent requests need no coordination.
+ */
+export class Catalog {
+  private readonly bySku = new Map<bigint, Product>();
+  private readonly sorted: readonly Product[];
+
+  constructor(products: readonly Product[]) {
+    this.sorted = [...products].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    for (const p of this.sorted) this.bySku.set(p.sku, p);
+  }
+
+  get size(): number {
+    return this.sorted.length;
+  }
+
+  find(sku: bigint): Product | undefined {
+    return this.bySku.get(sku);
+  }
+
+  /** Up to `count` products with sku > `afterSku`, ascending. */
+  listAfter(afterSku: bigint, count: number): Product[] {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.sorted[mid] as Product).sku <= afterSku) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.sorted.slice(lo, lo + count);
+  }
+}
