@@ -8,3 +8,4 @@ export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
 export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
+export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
