@@ -41,6 +41,12 @@ const seconds = (performance.now() - started) / 1000;
 latencies.sort((a, b) => a - b);
 const pct = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
 console.log(
-  JSON.stringify({ requests: latencies.length, errors, rps: latencies.length / seconds, p50: pct(0.5), p99: pct(0.99) }),
+  JSON.stringify({
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / seconds,
+    p50: pct(0.5),
+    p99: pct(0.99),
+  }),
 );
 process.exit(0);

@@ -24,8 +24,16 @@ async function run(cmd: string[]): Promise<string> {
 }
 
 /** autocannon (under Node, its home runtime) against a JSON POST; returns average req/s and p99 ms. */
-async function http1(scenario: string, url: string, body: unknown, headers: Record<string, string>): Promise<Result> {
-  const h = Object.entries({ "content-type": "application/json", ...headers }).flatMap(([k, v]) => ["-H", `${k}=${v}`]);
+async function http1(
+  scenario: string,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<Result> {
+  const h = Object.entries({ "content-type": "application/json", ...headers }).flatMap(([k, v]) => [
+    "-H",
+    `${k}=${v}`,
+  ]);
   const out = await run([
     "node",
     "node_modules/autocannon/autocannon.js",
@@ -41,7 +49,12 @@ async function http1(scenario: string, url: string, body: unknown, headers: Reco
     JSON.stringify(body),
     url,
   ]);
-  const r = JSON.parse(out) as { requests: { average: number }; latency: { p99: number }; errors: number; non2xx: number };
+  const r = JSON.parse(out) as {
+    requests: { average: number };
+    latency: { p99: number };
+    errors: number;
+    non2xx: number;
+  };
   return { scenario, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
 
@@ -52,7 +65,10 @@ async function grpc(scenario: string, url: string, name: string): Promise<Result
 }
 
 async function benchProducts(): Promise<Result[]> {
-  const products = await spawnService("products/src/main.ts", { portEnv: "PRODUCTS_PORT", env: { LOG_LEVEL: "warn" } });
+  const products = await spawnService("products/src/main.ts", {
+    portEnv: "PRODUCTS_PORT",
+    env: { LOG_LEVEL: "warn" },
+  });
   try {
     const token = { "x-api-key": "testToken" };
     return [
@@ -71,7 +87,8 @@ async function benchProducts(): Promise<Result[]> {
 
 function report(title: string, results: Result[]): string {
   const rows = results.map(
-    (r) => `| ${r.scenario} | ${Math.round(r.rps).toLocaleString("en")} | ${r.p99.toFixed(1)} | ${r.errors} |`,
+    (r) =>
+      `| ${r.scenario} | ${Math.round(r.rps).toLocaleString("en")} | ${r.p99.toFixed(1)} | ${r.errors} |`,
   );
   return [
     `# ${title}`,

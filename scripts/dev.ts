@@ -2,7 +2,10 @@
 // prefixed with the service name, and stops them all on Ctrl-C. No external servers are needed.
 import type { Subprocess } from "bun";
 
-const SERVICES: { name: string; entry: string }[] = [{ name: "products", entry: "products/src/main.ts" }];
+const SERVICES: { name: string; entry: string }[] = [
+  { name: "products", entry: "products/src/main.ts" },
+  { name: "loms", entry: "loms/src/main.ts" },
+];
 
 const root = new URL("..", import.meta.url).pathname;
 const children: Subprocess[] = [];

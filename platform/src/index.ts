@@ -1,6 +1,7 @@
 export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
 export { httpStatusOf, toConnectError } from "./errors/codes.ts";
 export { DomainError, type ErrorKind } from "./errors/domain-error.ts";
+export { type GatewayRoute, grpcGateway } from "./http/gateway.ts";
 export { parseInt64, parseUint32 } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { createLogger, type Logger } from "./logger.ts";

@@ -1,0 +1,55 @@
+/** Order statuses exactly as they travel on the wire. */
+export const OrderStatus = {
+  New: "new",
+  AwaitingPayment: "awaiting payment",
+  Failed: "failed",
+  Paid: "paid",
+  Cancelled: "cancelled",
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
+
+/** One line of an order. */
+export interface OrderItem {
+  readonly sku: bigint;
+  readonly count: number;
+}
+
+export interface Order {
+  readonly id: bigint;
+  readonly userId: bigint;
+  readonly status: OrderStatus;
+  /** Sorted by sku, one line per sku. */
+  readonly items: readonly OrderItem[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/**
+ * The lines of a new order: counts of a repeated sku add up, sorted by sku. Sorting matters beyond
+ * display: stock rows are locked in this order, so two orders never wait on each other's locks.
+ */
+export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
+  const bySku = new Map<bigint, number>();
+  for (const { sku, count } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + count);
+  return [...bySku]
+    .map(([sku, count]) => ({ sku, count }))
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/**
+ * The status graph of SPEC.md:
+ *   new → awaiting payment | failed;  awaiting payment → paid | cancelled.
+ * failed, paid and cancelled are final.
+ */
+const NEXT: Record<OrderStatus, readonly OrderStatus[]> = {
+  new: [OrderStatus.AwaitingPayment, OrderStatus.Failed],
+  "awaiting payment": [OrderStatus.Paid, OrderStatus.Cancelled],
+  failed: [],
+  paid: [],
+  cancelled: [],
+};
+
+/** The statuses an order may move to `to` from: what a status change compares against. */
+export function statusesBefore(to: OrderStatus): OrderStatus[] {
+  return (Object.keys(NEXT) as OrderStatus[]).filter((from) => NEXT[from].includes(to));
+}

@@ -1,0 +1,8 @@
+import { closeOnSignal, createLogger } from "@route256/platform";
+import { startLoms } from "./app.ts";
+import { loadLomsConfig } from "./config.ts";
+
+const config = loadLomsConfig();
+const logger = createLogger("loms", config.server.logLevel);
+const loms = await startLoms(config, { logger });
+closeOnSignal(logger, [() => loms.close()]);

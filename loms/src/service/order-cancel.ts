@@ -1,0 +1,28 @@
+import { OrderNotFoundError, OrderStatusError } from "../domain/errors.ts";
+import { OrderStatus, statusesBefore } from "../domain/order.ts";
+import type { LomsDeps } from "./ports.ts";
+
+/**
+ * Cancels an order awaiting payment: its reserved units become free, then the status becomes
+ * cancelled. Idempotent on cancelled orders; paid and failed orders cannot be cancelled. Races a
+ * payment on the reservation record, like orderPay.
+ */
+export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<void> {
+  const order = await deps.orders.get(orderId);
+  if (!order) throw new OrderNotFoundError(orderId);
+  if (order.status === OrderStatus.Cancelled) return;
+  if (order.status !== OrderStatus.AwaitingPayment)
+    throw new OrderStatusError(orderId, order.status, "cancel");
+
+  const before = await deps.stocks.release(orderId);
+  // Sold by a concurrent payment: the order ends paid.
+  if (before === "sold") throw new OrderStatusError(orderId, OrderStatus.Paid, "cancel");
+  const after = await deps.orders.changeStatus(
+    orderId,
+    statusesBefore(OrderStatus.Cancelled),
+    OrderStatus.Cancelled,
+    deps.clock.now(),
+  );
+  if (after && after.status !== OrderStatus.Cancelled)
+    throw new OrderStatusError(orderId, after.status, "cancel");
+}

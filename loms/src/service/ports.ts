@@ -1,0 +1,78 @@
+import type { Order, OrderItem, OrderStatus } from "../domain/order.ts";
+import type { ReservationState } from "../domain/stock.ts";
+
+/*
+ * Ports of the LOMS use cases. Unit of work: EVERY method below is one atomic unit — in memory a
+ * synchronous section with no await between a check and its update, in PostgreSQL one transaction.
+ * Orders and stocks may live in different databases (order shards vs. the stock database), so no
+ * transaction can span both; OrderCreate / OrderPay / OrderCancel are therefore small sagas of these
+ * units, each idempotent per order id, and whatever a crash leaves half-way is settled by the
+ * repair job from the reservation record (the one source of truth about an order's stock).
+ */
+
+export type ReserveOutcome =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: "unknown_sku"; readonly sku: bigint }
+  | {
+      readonly ok: false;
+      readonly reason: "insufficient";
+      readonly sku: bigint;
+      readonly requested: number;
+      readonly available: number;
+    }
+  /** The order's reservation was already settled (sold or released): nothing was reserved now. */
+  | { readonly ok: false; readonly reason: "settled"; readonly state: Exclude<ReservationState, "reserved"> };
+
+export interface StockRepository {
+  /** Units available for sale, or undefined when the sku is not stocked. */
+  available(sku: bigint): Promise<number | undefined>;
+  /**
+   * Reserves every item for the order, or nothing. Idempotent: an order already reserved is ok
+   * again without reserving twice. Items must be normalized (one line per sku, sku order).
+   */
+  reserve(orderId: bigint, items: readonly OrderItem[]): Promise<ReserveOutcome>;
+  /**
+   * Sells an order's reserved units (total and reserved both fall). Returns the state before the
+   * call: "reserved" (sold now), "sold" (already sold: no change), "released" or undefined (nothing
+   * to sell: no change).
+   */
+  sell(orderId: bigint): Promise<ReservationState | undefined>;
+  /**
+   * Frees an order's reserved units. Returns the state before the call, like sell(). An order with
+   * no reservation gets a "released" record, so a late reserve() for it can no longer succeed.
+   */
+  release(orderId: bigint): Promise<ReservationState | undefined>;
+  /** The order's reservation state, for repair. */
+  reservationOf(orderId: bigint): Promise<ReservationState | undefined>;
+}
+
+export interface OrderRepository {
+  /** Stores a new order in status "new" and returns it with its id. */
+  create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order>;
+  get(orderId: bigint): Promise<Order | undefined>;
+  /**
+   * Compare-and-set: moves the order to `to` only if its status is one of `from`. Returns the order
+   * as it is after the call (changed or not), or undefined when there is no such order.
+   */
+  changeStatus(
+    orderId: bigint,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    now: Date,
+  ): Promise<Order | undefined>;
+  /** Orders in `status` last changed before `before`, oldest first, at most `limit`. */
+  listStale(status: OrderStatus, before: Date, limit: number): Promise<Order[]>;
+}
+
+/** Time, injected so jobs and tests control it. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface LomsDeps {
+  readonly orders: OrderRepository;
+  readonly stocks: StockRepository;
+  readonly clock: Clock;
+}
