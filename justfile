@@ -49,5 +49,5 @@ typecheck:
     tsc --noEmit -p .
 
 # throughput and latency benchmarks; results land in bench/results/
-bench:
-    bun bench/run.ts
+bench suite="":
+    bun bench/run.ts {{suite}}

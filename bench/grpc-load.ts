@@ -4,6 +4,8 @@
 //   bun bench/grpc-load.ts URL CONCURRENCY SECONDS SCENARIO
 import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
+import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
+import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 
 const [url = "", c = "50", d = "10", scenario = "GetProduct"] = process.argv.slice(2);
@@ -11,11 +13,15 @@ const concurrency = Number(c);
 const durationMs = Number(d) * 1000;
 
 const transport = createGrpcTransport({ baseUrl: url });
+const products = createClient(ProductService, transport);
+const stocks = createClient(StockService, transport);
+const orders = createClient(OrderService, transport);
+let user = 0n;
 const scenarios: Record<string, () => Promise<unknown>> = {
-  GetProduct: () => {
-    const products = createClient(ProductService, transport);
-    return products.getProduct({ sku: 1076963n }, { headers: { "x-api-key": "testToken" } });
-  },
+  GetProduct: () => products.getProduct({ sku: 1076963n }, { headers: { "x-api-key": "testToken" } }),
+  StocksInfo: () => stocks.stocksInfo({ sku: 1076963n }),
+  // 1 unit of the fixture's deepest stock (65534 units) per order, a new user each time
+  OrderCreate: () => orders.orderCreate({ userId: ++user, items: [{ sku: 139275865n, count: 1 }] }),
 };
 const call = scenarios[scenario];
 if (!call) throw new Error(`unknown scenario ${scenario}; known: ${Object.keys(scenarios).join(", ")}`);

@@ -85,6 +85,32 @@ async function benchProducts(): Promise<Result[]> {
   }
 }
 
+/** Each scenario on a fresh LOMS, so OrderCreate runs never exhaust the stock for the next one. */
+async function withLoms<T>(run: (url: string) => Promise<T>): Promise<T> {
+  const loms = await spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT", env: { LOG_LEVEL: "warn" } });
+  try {
+    return await run(loms.url);
+  } finally {
+    await loms.stop();
+  }
+}
+
+async function benchLoms(): Promise<Result[]> {
+  const storage = "memory";
+  return [
+    await withLoms((url) =>
+      http1(
+        `loms StocksInfo (${storage}) — Connect JSON, HTTP/1.1`,
+        `${url}/loms.v1.StockService/StocksInfo`,
+        { sku: 1076963 },
+        {},
+      ),
+    ),
+    await withLoms((url) => grpc(`loms StocksInfo (${storage}) — gRPC, h2c`, url, "StocksInfo")),
+    await withLoms((url) => grpc(`loms OrderCreate (${storage}) — gRPC, h2c`, url, "OrderCreate")),
+  ];
+}
+
 function report(title: string, results: Result[]): string {
   const rows = results.map(
     (r) =>
@@ -103,7 +129,11 @@ function report(title: string, results: Result[]): string {
   ].join("\n");
 }
 
-const results = await benchProducts();
-const text = report("products benchmark", results);
-await Bun.write(`${root}bench/results/products.md`, text);
-console.log(text);
+const suites: Record<string, () => Promise<Result[]>> = { products: benchProducts, loms: benchLoms };
+const only = process.argv[2];
+for (const [name, suite] of Object.entries(suites)) {
+  if (only && only !== name) continue;
+  const text = report(`${name} benchmark`, await suite());
+  await Bun.write(`${root}bench/results/${name}.md`, text);
+  console.log(text);
+}

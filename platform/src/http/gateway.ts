@@ -40,7 +40,7 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
       query: Record<string, string>;
       request: Request;
     }) => {
-      const input = decode(route.rpc, route.http === "GET" ? query : body);
+      const input = decode(route.rpc, route.http === "GET" ? query : parseJson(body));
       const headers = new Headers();
       for (const h of FORWARDED) {
         const v = request.headers.get(h);
@@ -50,10 +50,19 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
       return toJson(route.rpc.output, res.message, { alwaysEmitImplicit: true });
     };
     const detail = openApiDetail(route);
+    // Like grpc-gateway, a body is JSON whatever its content type says (`curl -d` sends form type).
     if (route.http === "GET") app.get(route.path, handler, { detail });
-    else app.post(route.path, handler, { detail });
+    else app.post(route.path, handler, { detail, parse: "text" });
   }
   return app;
+}
+
+function parseJson(body: unknown): unknown {
+  try {
+    return JSON.parse(typeof body === "string" ? body : "");
+  } catch {
+    throw new DomainError("invalid_argument", "invalid body: not JSON");
+  }
 }
 
 /** proto3 JSON → request message; a field that cannot be decoded is invalid input naming it. */
