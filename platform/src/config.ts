@@ -13,12 +13,25 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: Env = process.env)
   throw new Error(`invalid configuration: ${problems.join("; ")}`);
 }
 
+/** An empty variable counts as unset (so its default applies), as shells and compose files mean it. */
+const unsetIfEmpty = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
+
+/** Plain decimal digits only: "0x1F90", "1e3" or "12abc" are mistakes, not numbers. */
+const wholeNumber = (max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,15}$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().max(max));
+
 /** Building blocks for env schemas; env values are strings, these turn them into typed values. */
 export const envVar = {
-  port: (byDefault: number) => z.coerce.number().int().min(0).max(65535).default(byDefault),
-  host: (byDefault = "127.0.0.1") => z.string().min(1).default(byDefault),
+  port: (byDefault: number) => z.preprocess(unsetIfEmpty, wholeNumber(65535).default(byDefault)),
+  host: (byDefault = "127.0.0.1") => z.preprocess(unsetIfEmpty, z.string().default(byDefault)),
   /** A non-negative whole number (milliseconds, counts). */
-  count: (byDefault: number) => z.coerce.number().int().min(0).default(byDefault),
+  count: (byDefault: number) =>
+    z.preprocess(unsetIfEmpty, wholeNumber(Number.MAX_SAFE_INTEGER).default(byDefault)),
   /** Comma-separated list; empty items dropped. */
   list: (byDefault: string) =>
     z

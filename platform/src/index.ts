@@ -1,3 +1,4 @@
+export { mapPool } from "./concurrency/worker-pool.ts";
 export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
 export { httpStatusOf, toConnectError } from "./errors/codes.ts";
 export { DomainError, type ErrorKind } from "./errors/domain-error.ts";

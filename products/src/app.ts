@@ -14,7 +14,7 @@ import type { ProductsConfig } from "./config.ts";
 import { RequestCap } from "./service/access.ts";
 import { productRoutes } from "./transport/connect.ts";
 import { authInterceptor, capInterceptor, latencyInterceptor } from "./transport/interceptors.ts";
-import { productsRest } from "./transport/rest.ts";
+import { courseErrorBody, productsRest } from "./transport/rest.ts";
 
 const CATALOG_FILE = new URL("../data/catalog.tsv", import.meta.url).pathname;
 
@@ -47,6 +47,7 @@ export async function startProducts(
     routes: productRoutes(catalog),
     interceptors,
     rest: productsRest,
+    restErrorBody: courseErrorBody,
     docs: {
       title: "products",
       version: "1.0.0",

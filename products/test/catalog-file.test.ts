@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { loadCatalog } from "../src/app.ts";
-import { ABSENT_SKUS, CATALOG_SIZE, generateCatalog, KNOWN_PRODUCTS, STOCK_SKUS } from "../src/catalog/generate.ts";
+import {
+  ABSENT_SKUS,
+  CATALOG_SIZE,
+  generateCatalog,
+  KNOWN_PRODUCTS,
+  STOCK_SKUS,
+} from "../src/catalog/generate.ts";
 import { formatCatalog } from "../src/catalog/tsv.ts";
 
 describe("the shipped catalog (products/data/catalog.tsv)", async () => {

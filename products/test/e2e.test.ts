@@ -2,7 +2,11 @@
 // over every protocol its one port speaks.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import {
+  createConnectTransport,
+  createGrpcTransport,
+  createGrpcWebTransport,
+} from "@connectrpc/connect-node";
 import { type SpawnedService, spawnService } from "@route256/platform";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { ABSENT_SKUS, KNOWN_PRODUCTS } from "../src/catalog/generate.ts";
@@ -58,7 +62,11 @@ describe("Connect JSON over HTTP/1.1 (curl-style)", () => {
   });
 
   test("wrong token → 401 unauthenticated", async () => {
-    const res = await postJson("/products.v1.ProductService/GetProduct", { sku: 1076963 }, { "x-api-key": "x" });
+    const res = await postJson(
+      "/products.v1.ProductService/GetProduct",
+      { sku: 1076963 },
+      { "x-api-key": "x" },
+    );
     expect(res.status).toBe(401);
     expect(((await res.json()) as { code: string }).code).toBe("unauthenticated");
   });
@@ -87,7 +95,9 @@ describe("generated clients", () => {
       const page = await client.listSkus({ count: 3, startAfterSku: 1076963n }, { headers: TOKEN });
       expect(page.products).toHaveLength(3);
       expect(page.products[0]?.sku).toBeGreaterThan(1076963n);
-      expect((await rpcError(client.getProduct({ sku: 0n }, { headers: TOKEN }))).code).toBe(Code.InvalidArgument);
+      expect((await rpcError(client.getProduct({ sku: 0n }, { headers: TOKEN }))).code).toBe(
+        Code.InvalidArgument,
+      );
       expect((await rpcError(client.getProduct({ sku: 1076963n }))).code).toBe(Code.Unauthenticated);
       expect((await rpcError(client.getProduct({ sku: 404n }, { headers: TOKEN }))).code).toBe(Code.NotFound);
     });
@@ -101,7 +111,11 @@ describe("REST (course product-service contract)", () => {
   test("GET /product/{sku} answers plain JSON numbers", async () => {
     const res = await get("/product/2958025");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ sku: 2958025, name: "Roxy Music. Stranded. Remastered Edition", price: 1028 });
+    expect(await res.json()).toEqual({
+      sku: 2958025,
+      name: "Roxy Music. Stranded. Remastered Edition",
+      price: 1028,
+    });
   });
 
   test("unknown skus → 404 with the course's body", async () => {
@@ -149,7 +163,9 @@ describe("the one port also serves", () => {
       expect.arrayContaining(["/products.v1.ProductService/GetProduct", "/product/{sku}", "/product"]),
     );
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toContain('rpc_server_requests_total{service="products.v1.ProductService",method="GetProduct"');
+    expect(metrics).toContain(
+      'rpc_server_requests_total{service="products.v1.ProductService",method="GetProduct"',
+    );
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
   });
@@ -172,7 +188,11 @@ describe("the one port also serves", () => {
       ],
       { stdout: "pipe", stderr: "pipe" },
     );
-    const [out, err, code] = [await new Response(run.stdout).text(), await new Response(run.stderr).text(), await run.exited];
+    const [out, err, code] = [
+      await new Response(run.stdout).text(),
+      await new Response(run.stderr).text(),
+      await run.exited,
+    ];
     expect(err).toBe("");
     expect(code).toBe(0);
     expect(JSON.parse(out)).toEqual({ product: { sku: "1148162", name: "Кулинар Гуров", price: 2931 } });

@@ -20,7 +20,10 @@ describe("PRODUCTS_RPS_LIMIT", () => {
   afterAll(() => products.close());
 
   test("over the cap → resource_exhausted over Connect and 429 over REST", async () => {
-    const client = createClient(ProductService, createConnectTransport({ baseUrl: products.url, httpVersion: "1.1" }));
+    const client = createClient(
+      ProductService,
+      createConnectTransport({ baseUrl: products.url, httpVersion: "1.1" }),
+    );
     const results = await Promise.allSettled(
       Array.from({ length: 5 }, () => client.getProduct({ sku: 1076963n }, { headers })),
     );
@@ -51,8 +54,13 @@ describe("PRODUCTS_LATENCY_MS", () => {
   });
 
   test("a caller that gives up cancels the wait (deadline_exceeded, not a late answer)", async () => {
-    const client = createClient(ProductService, createConnectTransport({ baseUrl: products.url, httpVersion: "1.1" }));
-    const err = await client.getProduct({ sku: 1076963n }, { headers, timeoutMs: 50 }).catch((e) => ConnectError.from(e));
+    const client = createClient(
+      ProductService,
+      createConnectTransport({ baseUrl: products.url, httpVersion: "1.1" }),
+    );
+    const err = await client
+      .getProduct({ sku: 1076963n }, { headers, timeoutMs: 50 })
+      .catch((e) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.DeadlineExceeded);
   });

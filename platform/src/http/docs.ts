@@ -2,6 +2,7 @@ import { dirname, join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia, t } from "elysia";
+import { DomainError } from "../errors/domain-error.ts";
 import { connectOpenApi } from "../openapi/connect-paths.ts";
 
 export interface DocsOptions {
@@ -52,9 +53,12 @@ export function docsRoutes(opts: DocsOptions) {
     )
     .get(
       "/docs/assets/:file",
-      ({ params, status }) => {
-        if (!ASSET.test(params.file)) return status(404, { code: 5, message: "no such asset", details: [] });
-        return Bun.file(join(SWAGGER_DIST, params.file));
+      async ({ params }) => {
+        // Name check first: only plain file names reach the file system (no "..", no NUL bytes).
+        if (!ASSET.test(params.file)) throw new DomainError("not_found", "no such asset");
+        const file = Bun.file(join(SWAGGER_DIST, params.file));
+        if (!(await file.exists())) throw new DomainError("not_found", "no such asset");
+        return file;
       },
       { params: t.Object({ file: t.String() }), detail: { hide: true } },
     );

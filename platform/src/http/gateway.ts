@@ -3,7 +3,6 @@ import type { Transport } from "@connectrpc/connect";
 import { Elysia } from "elysia";
 import { DomainError } from "../errors/domain-error.ts";
 import { schemaRef } from "../openapi/json-schema.ts";
-import { frameworkFailure, gatewayErrorBody, restFailure } from "./rest-errors.ts";
 
 /** One REST route transcoded to a unary RPC, like a grpc-gateway `google.api.http` rule. */
 export interface GatewayRoute {
@@ -21,15 +20,11 @@ const FORWARDED = ["x-request-id", "x-api-key", "traceparent"];
  * grpc-gateway-compatible REST: the request message comes from the JSON body (POST) or the query
  * string (GET) in proto3 JSON — so int64 fields accept numbers and strings — and the response is
  * proto3 JSON with every field present (int64 as strings). Errors are grpc-gateway's
- * {"code", "message", "details"} with the usual HTTP status. The RPC runs in process through the
+ * {"code", "message", "details"} (serveOnePort's default REST error body) with the usual HTTP status. The RPC runs in process through the
  * service's own interceptors, so validation and error mapping are exactly those of Connect.
  */
 export function grpcGateway(name: string, local: Transport, routes: readonly GatewayRoute[]) {
-  const app = new Elysia({ name }).onError(({ code, error, set }) => {
-    const failure = frameworkFailure(code, error) ?? restFailure(error);
-    set.status = failure.status;
-    return gatewayErrorBody(failure);
-  });
+  const app = new Elysia({ name });
   for (const route of routes) {
     const handler = async ({
       body,

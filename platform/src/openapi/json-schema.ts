@@ -69,6 +69,10 @@ function applyRules(schema: Schema, field: DescField, required: string[]): void 
     case "uint64":
     case "sint32":
     case "sint64":
+    case "fixed32":
+    case "fixed64":
+    case "sfixed32":
+    case "sfixed64":
     case "double":
     case "float":
       applyBounds(schema, typed.value as unknown as Bounds);

@@ -37,6 +37,7 @@ export function fetchBridge(handle: FetchHandler, logger: Logger) {
         if (Array.isArray(value)) for (const v of value) headers.append(name, v);
         else headers.set(name, value);
       }
+      headers.set("x-request-id", info.id); // the id the server settled on, for RPCs made in process
       const method = req.method ?? "GET";
       const hasBody = method !== "GET" && method !== "HEAD";
       const request = new Request(`http://${host}${req.url}`, {
@@ -62,7 +63,13 @@ export function fetchBridge(handle: FetchHandler, logger: Logger) {
     } catch (err) {
       if (aborted.signal.aborted) return; // the client left; nobody to answer
       logger.error({ err, requestId: info.id }, "REST handler failed outside its error handling");
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+      if (res.headersSent) {
+        // The status and part of the body are out: an error body now would corrupt the response.
+        // Dropping the stream tells the client the response is incomplete.
+        res.destroy(err instanceof Error ? err : undefined);
+        return;
+      }
+      res.writeHead(500, { "content-type": "application/json" });
       res.end('{"code":13,"message":"internal error","details":[]}');
     }
   };

@@ -15,7 +15,7 @@ import type { ServerConfig } from "../config.ts";
 import { serverInterceptors } from "../connect/interceptors.ts";
 import { type DocsOptions, docsRoutes } from "../http/docs.ts";
 import { opsRoutes } from "../http/ops.ts";
-import { frameworkFailure, gatewayErrorBody, restFailure } from "../http/rest-errors.ts";
+import { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "../http/rest-errors.ts";
 import type { Logger } from "../logger.ts";
 import type { RpcMetrics } from "../metrics.ts";
 import { fetchBridge, type NodeRequest, type NodeResponse } from "./node-fetch-bridge.ts";
@@ -36,6 +36,8 @@ export interface OnePortOptions {
    * interceptors (validation, errors, metrics), so REST is a thin mapping with no rules of its own.
    */
   rest?: (local: Transport) => AnyElysia;
+  /** The JSON error body of this service's REST routes; grpc-gateway's {code, message, details} by default. */
+  restErrorBody?: (failure: RestFailure) => unknown;
   docs: Omit<DocsOptions, "services">;
   /** Dependencies are reachable; /readyz also turns 503 while draining. */
   ready?: () => boolean | Promise<boolean>;
@@ -62,7 +64,16 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
   let draining = false;
 
-  const app = new Elysia()
+  // One error handler for every REST route of this service, registered before the plugins so it
+  // covers them all (Elysia applies a handler only to routes added after it). Each service picks
+  // the body its REST clients expect; the status always comes from errors/codes.ts.
+  const errorBody = opts.restErrorBody ?? gatewayErrorBody;
+  const app = new Elysia().onError(({ code, error, set }) => {
+    const failure = frameworkFailure(code, error) ?? restFailure(error);
+    set.status = failure.status;
+    return errorBody(failure);
+  });
+  app
     .use(
       opsRoutes({
         registry: metrics.registry,
@@ -73,13 +84,6 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   if (opts.rest) {
     app.use(opts.rest(createRouterTransport(opts.routes, { router: { interceptors } })));
   }
-  // Registered last so that a REST plugin's own error handler (its clients' body format) wins for
-  // its routes; this one answers for everything else, unknown routes included.
-  app.onError(({ code, error, set }) => {
-    const failure = frameworkFailure(code, error) ?? restFailure(error);
-    set.status = failure.status;
-    return gatewayErrorBody(failure);
-  });
 
   const infoOf = new WeakMap<NodeRequest, RequestInfo>();
   const bridge = fetchBridge((request) => app.handle(request), logger);
@@ -92,6 +96,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
+  let closing: Promise<void> | undefined;
   const handle = (req: NodeRequest, res: NodeResponse) => {
     const header = req.headers["x-request-id"];
     const info = newRequestInfo(typeof header === "string" ? header : undefined, req.socket?.remoteAddress);
@@ -137,24 +142,32 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   return {
     port: address.port,
     url,
-    async close() {
-      if (draining) return;
-      draining = true;
-      logger.info({ inFlight }, "draining");
-      listener.close();
-      for (const s of sessions) s.close(); // GOAWAY: open streams finish, no new ones
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => {
-            drained = resolve;
-          }),
-          Bun.sleep(config.shutdownGraceMs),
-        ]);
-      }
-      for (const s of sockets) s.destroy();
-      logger.info({ abandoned: inFlight }, "closed");
+    close() {
+      closing ??= drain();
+      return closing;
     },
   };
+
+  async function drain(): Promise<void> {
+    draining = true;
+    logger.info({ inFlight }, "draining");
+    listener.close();
+    for (const s of sessions) s.close(); // GOAWAY: open streams finish, no new ones
+    if (inFlight > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          drained = resolve;
+        }),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, config.shutdownGraceMs);
+        }),
+      ]);
+      clearTimeout(timer); // else the timer alone keeps the process alive for the whole grace period
+    }
+    for (const s of sockets) s.destroy();
+    logger.info({ abandoned: inFlight }, "closed");
+  }
 }
 
 function accessLog(logger: Logger, req: NodeRequest, res: NodeResponse, info: RequestInfo, ms: number) {

@@ -19,7 +19,8 @@ export function closeOnSignal(logger: Logger, closers: (() => Promise<void>)[]):
         logger.error({ err }, "error while shutting down");
       }
     }
-    logger.flush();
+    // The destination is asynchronous: exit only once the last lines are written.
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(code);
   };
   process.on("SIGTERM", onSignal);

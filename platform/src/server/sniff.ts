@@ -11,15 +11,20 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 export function createSniffingListener(
   onHttp2: (socket: net.Socket) => void,
   onHttp1: (socket: net.Socket) => void,
+  opts: { sniffTimeoutMs?: number } = {},
 ): net.Server {
   return net.createServer((socket) => {
     let seen: Buffer = Buffer.alloc(0);
+    // A peer that connects and sends nothing (or a partial preface) must not hold a socket forever.
+    const timer = setTimeout(() => socket.destroy(), opts.sniffTimeoutMs ?? 10_000);
+    socket.once("close", () => clearTimeout(timer));
     const onData = (chunk: Buffer) => {
       seen = seen.length === 0 ? chunk : Buffer.concat([seen, chunk]);
       const n = Math.min(seen.length, H2_PREFACE.length);
       const isPreface = seen.subarray(0, n).equals(H2_PREFACE.subarray(0, n));
       if (isPreface && seen.length < H2_PREFACE.length) return;
       socket.off("data", onData);
+      clearTimeout(timer);
       socket.pause();
       socket.unshift(seen);
       (isPreface ? onHttp2 : onHttp1)(socket);

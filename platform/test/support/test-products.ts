@@ -1,12 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
+import { type Product, ProductSchema, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { DomainError, requestInfoKey } from "../../src/index.ts";
-import {
-  type Product,
-  ProductSchema,
-  ProductService,
-} from "@route256/proto/products/v1/products_pb.ts";
-import { deferred, type Deferred } from "./deferred.ts";
+import { type Deferred, deferred } from "./deferred.ts";
 
 /** Skus with a special behaviour in the test implementation of ProductService. */
 export const SKU = {

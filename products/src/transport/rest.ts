@@ -1,5 +1,5 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import { frameworkFailure, parseInt64, parseUint32, type RestFailure, restFailure } from "@route256/platform";
+import { parseInt64, parseUint32, type RestFailure } from "@route256/platform";
 import { type Product, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Elysia, t } from "elysia";
 
@@ -7,7 +7,7 @@ import { Elysia, t } from "elysia";
  * The course product-service's error body, which its clients parse: {"code": N, "message": "..."}.
  * That service answers "nothing found" with code 1; other failures carry the gRPC code.
  */
-function courseErrorBody(failure: RestFailure) {
+export function courseErrorBody(failure: RestFailure) {
   return { code: failure.code === Code.NotFound ? 1 : failure.code, message: failure.message };
 }
 
@@ -33,11 +33,6 @@ export function productsRest(local: Transport) {
     },
   });
   return new Elysia({ name: "products-rest" })
-    .onError(({ code, error, set }) => {
-      const failure = frameworkFailure(code, error) ?? restFailure(error);
-      set.status = failure.status;
-      return courseErrorBody(failure);
-    })
     .get(
       "/product/:sku",
       async ({ params, request }) => {
