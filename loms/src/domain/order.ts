@@ -1,3 +1,5 @@
+import { DomainError } from "@route256/platform";
+
 /** Order statuses exactly as they travel on the wire. */
 export const OrderStatus = {
   New: "new",
@@ -30,7 +32,17 @@ export interface Order {
  */
 export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
   const bySku = new Map<bigint, number>();
-  for (const { sku, count } of items) bySku.set(sku, (bySku.get(sku) ?? 0) + count);
+  for (const { sku, count } of items) {
+    // The contract validates requests already; this keeps stock arithmetic safe for any other caller.
+    if (sku <= 0n) throw new DomainError("invalid_argument", `invalid sku: must be positive, got ${sku}`);
+    if (!Number.isInteger(count) || count <= 0) {
+      throw new DomainError(
+        "invalid_argument",
+        `invalid count: must be a positive whole number, got ${count}`,
+      );
+    }
+    bySku.set(sku, (bySku.get(sku) ?? 0) + count);
+  }
   return [...bySku]
     .map(([sku, count]) => ({ sku, count }))
     .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));

@@ -5,12 +5,13 @@ import type { LomsDeps } from "./ports.ts";
 /**
  * Cancels an order awaiting payment: its reserved units become free, then the status becomes
  * cancelled. Idempotent on cancelled orders; paid and failed orders cannot be cancelled. Races a
- * payment on the reservation record, like orderPay.
+ * payment on the reservation record, like orderPay. Returns true when this call cancelled the order,
+ * false when it already was.
  */
-export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<void> {
+export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<boolean> {
   const order = await deps.orders.get(orderId);
   if (!order) throw new OrderNotFoundError(orderId);
-  if (order.status === OrderStatus.Cancelled) return;
+  if (order.status === OrderStatus.Cancelled) return false;
   if (order.status !== OrderStatus.AwaitingPayment)
     throw new OrderStatusError(orderId, order.status, "cancel");
 
@@ -25,4 +26,6 @@ export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<void
   );
   if (after && after.status !== OrderStatus.Cancelled)
     throw new OrderStatusError(orderId, after.status, "cancel");
+  // A concurrent cancel may have released the stock first: only the call that saw "reserved" cancelled it.
+  return before === "reserved";
 }

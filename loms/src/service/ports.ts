@@ -46,6 +46,12 @@ export interface StockRepository {
   reservationOf(orderId: bigint): Promise<ReservationState | undefined>;
 }
 
+/** Where a walk through stale orders stopped: the last order seen. */
+export interface StaleCursor {
+  readonly updatedAt: Date;
+  readonly id: bigint;
+}
+
 export interface OrderRepository {
   /** Stores a new order in status "new" and returns it with its id. */
   create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order>;
@@ -60,8 +66,12 @@ export interface OrderRepository {
     to: OrderStatus,
     now: Date,
   ): Promise<Order | undefined>;
-  /** Orders in `status` last changed before `before`, oldest first, at most `limit`. */
-  listStale(status: OrderStatus, before: Date, limit: number): Promise<Order[]>;
+  /**
+   * Orders in `status` last changed before `before`, oldest first (by last change, then id), at
+   * most `limit`, starting after `after` when given: keyset paging, so a caller walking through
+   * the list is never stuck on orders it could not act on.
+   */
+  listStale(status: OrderStatus, before: Date, limit: number, after?: StaleCursor): Promise<Order[]>;
 }
 
 /** Time, injected so jobs and tests control it. */

@@ -1,5 +1,5 @@
 import { type Order, type OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { OrderRepository } from "../../service/ports.ts";
+import type { OrderRepository, StaleCursor } from "../../service/ports.ts";
 
 /** Orders in memory; ids count up from 1. Each method is atomic (no await inside). */
 export class MemoryOrderRepository implements OrderRepository {
@@ -36,11 +36,20 @@ export class MemoryOrderRepository implements OrderRepository {
     return changed;
   }
 
-  async listStale(status: OrderStatus, before: Date, limit: number): Promise<Order[]> {
+  async listStale(status: OrderStatus, before: Date, limit: number, after?: StaleCursor): Promise<Order[]> {
     const stale: Order[] = [];
     for (const order of this.orders.values()) {
-      if (order.status === status && order.updatedAt < before) stale.push(order);
+      if (order.status === status && order.updatedAt < before && (!after || compareStale(order, after) > 0)) {
+        stale.push(order);
+      }
     }
-    return stale.sort((a, b) => a.updatedAt.getTime() - b.updatedAt.getTime()).slice(0, limit);
+    return stale.sort(compareStale).slice(0, limit);
   }
+}
+
+/** Order of stale-order listings: by last change, then by id. */
+function compareStale(a: StaleCursor, b: StaleCursor): number {
+  const byTime = a.updatedAt.getTime() - b.updatedAt.getTime();
+  if (byTime !== 0) return byTime;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -1,0 +1,128 @@
+import type { OrderRepository, StockRepository } from "../../src/service/ports.ts";
+
+type Calls<T> = { [K in keyof T]: number };
+
+/**
+ * An OrderRepository that counts calls and lets a test replace any method (the replacement can call
+ * `inner` itself). Everything else goes to `inner`.
+ */
+export class SpyOrderRepository implements OrderRepository {
+  readonly calls: Calls<OrderRepository> = { create: 0, get: 0, changeStatus: 0, listStale: 0 };
+
+  constructor(
+    readonly inner: OrderRepository,
+    private readonly hooks: Partial<OrderRepository> = {},
+  ) {}
+
+  create(...args: Parameters<OrderRepository["create"]>) {
+    this.calls.create++;
+    return this.hooks.create ? this.hooks.create(...args) : this.inner.create(...args);
+  }
+
+  get(...args: Parameters<OrderRepository["get"]>) {
+    this.calls.get++;
+    return this.hooks.get ? this.hooks.get(...args) : this.inner.get(...args);
+  }
+
+  changeStatus(...args: Parameters<OrderRepository["changeStatus"]>) {
+    this.calls.changeStatus++;
+    return this.hooks.changeStatus ? this.hooks.changeStatus(...args) : this.inner.changeStatus(...args);
+  }
+
+  listStale(...args: Parameters<OrderRepository["listStale"]>) {
+    this.calls.listStale++;
+    return this.hooks.listStale ? this.hooks.listStale(...args) : this.inner.listStale(...args);
+  }
+}
+
+/** The StockRepository counterpart of SpyOrderRepository. */
+export class SpyStockRepository implements StockRepository {
+  readonly calls: Calls<StockRepository> = {
+    available: 0,
+    reserve: 0,
+    sell: 0,
+    release: 0,
+    reservationOf: 0,
+  };
+
+  constructor(
+    readonly inner: StockRepository,
+    private readonly hooks: Partial<StockRepository> = {},
+  ) {}
+
+  available(...args: Parameters<StockRepository["available"]>) {
+    this.calls.available++;
+    return this.hooks.available ? this.hooks.available(...args) : this.inner.available(...args);
+  }
+
+  reserve(...args: Parameters<StockRepository["reserve"]>) {
+    this.calls.reserve++;
+    return this.hooks.reserve ? this.hooks.reserve(...args) : this.inner.reserve(...args);
+  }
+
+  sell(...args: Parameters<StockRepository["sell"]>) {
+    this.calls.sell++;
+    return this.hooks.sell ? this.hooks.sell(...args) : this.inner.sell(...args);
+  }
+
+  release(...args: Parameters<StockRepository["release"]>) {
+    this.calls.release++;
+    return this.hooks.release ? this.hooks.release(...args) : this.inner.release(...args);
+  }
+
+  reservationOf(...args: Parameters<StockRepository["reservationOf"]>) {
+    this.calls.reservationOf++;
+    return this.hooks.reservationOf ? this.hooks.reservationOf(...args) : this.inner.reservationOf(...args);
+  }
+}
+
+/**
+ * Wraps every async method of a repository so it yields a random number (0..maxYields) of times to
+ * the microtask queue before and after the real call. Each real call stays atomic; what changes is
+ * how concurrent use cases interleave between calls, driven by a seeded PRNG so a run replays.
+ */
+export function withJitter<T extends object>(inner: T, random: () => number, maxYields = 4): T {
+  const yields = async () => {
+    const n = Math.floor(random() * (maxYields + 1));
+    for (let i = 0; i < n; i++) await Promise.resolve();
+  };
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        await yields();
+        const result = await value.apply(target, args);
+        await yields();
+        return result;
+      };
+    },
+  });
+}
+
+/** A promise the test resolves when it chooses. */
+export function deferred<T = void>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Calls `check` after every call of every method of `inner` resolves (and before the result goes
+ * back to the caller): a way to assert that an invariant holds at every step of concurrent work.
+ */
+export function checkedAfterEachCall<T extends object>(inner: T, check: (method: string) => void): T {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return async (...args: unknown[]) => {
+        const result = await value.apply(target, args);
+        check(String(prop));
+        return result;
+      };
+    },
+  });
+}

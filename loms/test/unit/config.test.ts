@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
+import { createLomsDeps } from "../../src/app.ts";
+import { loadLomsConfig } from "../../src/config.ts";
+import { orderCreate } from "../../src/service/order-create.ts";
+import { systemClock } from "../../src/service/ports.ts";
+import { stocksInfo } from "../../src/service/stocks-info.ts";
+
+describe("loadLomsConfig", () => {
+  test("defaults: :8084 on loopback, memory storage, ttl 10 min, expiry every 30 s", () => {
+    const c = loadLomsConfig({});
+    expect(c.server).toEqual({ host: "127.0.0.1", port: 8084, logLevel: "info", shutdownGraceMs: 10_000 });
+    expect(c.storage).toBe("memory");
+    expect(c.orderTtlMs).toBe(600_000);
+    expect(c.expiryIntervalMs).toBe(30_000);
+  });
+
+  test("reads LOMS_* variables and the shared server ones", () => {
+    const c = loadLomsConfig({
+      LOMS_HOST: "0.0.0.0",
+      LOMS_PORT: "9084",
+      LOG_LEVEL: "silent",
+      SHUTDOWN_GRACE_MS: "250",
+      LOMS_STORAGE: "memory",
+      LOMS_ORDER_TTL_MS: "1500",
+      LOMS_EXPIRY_INTERVAL_MS: "20",
+    });
+    expect(c.server).toEqual({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
+    expect(c.storage).toBe("memory");
+    expect(c.orderTtlMs).toBe(1500);
+    expect(c.expiryIntervalMs).toBe(20);
+  });
+
+  test("a zero ttl is allowed; a zero interval is raised to 1 ms so the job cannot spin", () => {
+    const c = loadLomsConfig({ LOMS_ORDER_TTL_MS: "0", LOMS_EXPIRY_INTERVAL_MS: "0" });
+    expect(c.orderTtlMs).toBe(0);
+    expect(c.expiryIntervalMs).toBe(1);
+  });
+
+  test("reads process.env when no env is given", () => {
+    const saved = process.env.LOMS_ORDER_TTL_MS;
+    process.env.LOMS_ORDER_TTL_MS = "1234";
+    try {
+      expect(loadLomsConfig().orderTtlMs).toBe(1234);
+    } finally {
+      if (saved === undefined) delete process.env.LOMS_ORDER_TTL_MS;
+      else process.env.LOMS_ORDER_TTL_MS = saved;
+    }
+  });
+
+  test.each([
+    ["LOMS_STORAGE", "postgres"],
+    ["LOMS_STORAGE", ""],
+    ["LOMS_ORDER_TTL_MS", "ten minutes"],
+    ["LOMS_ORDER_TTL_MS", "-1"],
+    ["LOMS_ORDER_TTL_MS", "1.5"],
+    ["LOMS_EXPIRY_INTERVAL_MS", "soon"],
+    ["LOMS_PORT", "70000"],
+    ["LOG_LEVEL", "loud"],
+  ])("a bad %s (%p) fails start-up naming the variable", (name, value) => {
+    expect(() => loadLomsConfig({ [name]: value })).toThrow(name);
+  });
+});
+
+describe("createLomsDeps", () => {
+  test("memory storage: fresh repositories holding the course fixture, and the system clock", async () => {
+    const config = loadLomsConfig({});
+    const a = createLomsDeps(config);
+    const b = createLomsDeps(config);
+    expect(a.clock).toBe(systemClock);
+    for (const row of STOCK_FIXTURE) {
+      expect(await a.stocks.available(row.sku)).toBe(Math.max(0, row.totalCount - row.reserved));
+    }
+    // Two instances share nothing.
+    await orderCreate(a, 1n, [{ sku: 1625903n, count: 10 }]);
+    expect(await stocksInfo(a, 1625903n)).toBe(9990);
+    expect(await stocksInfo(b, 1625903n)).toBe(10000);
+    expect(await b.orders.get(1n)).toBeUndefined();
+    // The shared fixture constant is not changed by reservations.
+    expect(STOCK_FIXTURE.find((s) => s.sku === 1625903n)?.reserved).toBe(0);
+  });
+
+  test("systemClock tells wall time", () => {
+    const before = Date.now();
+    const now = systemClock.now().getTime();
+    expect(now).toBeGreaterThanOrEqual(before);
+    expect(now).toBeLessThanOrEqual(Date.now());
+  });
+});
