@@ -6,13 +6,17 @@ export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
 default:
     @just --list
 
-# run the system in embedded mode (no external servers): products on :8082
+# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084
 dev: protovalidate
     bun scripts/dev.ts
 
 # every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
-test: protovalidate gen-check lint typecheck
+test: protovalidate gen-check lint typecheck test-deps
     bun test
+
+# servers the integration tests start for themselves (installed from Debian when missing)
+test-deps:
+    scripts/ensure-redis.sh
 
 # regenerate everything generated: protobuf code and proto docs, the product catalog
 gen: protovalidate

@@ -5,6 +5,7 @@ import type { Subprocess } from "bun";
 const SERVICES: { name: string; entry: string }[] = [
   { name: "products", entry: "products/src/main.ts" },
   { name: "loms", entry: "loms/src/main.ts" },
+  { name: "cart", entry: "cart/src/main.ts" },
 ];
 
 const root = new URL("..", import.meta.url).pathname;

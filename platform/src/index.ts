@@ -1,13 +1,34 @@
+export { abortableSleep, type RetryOptions, withRetry } from "./concurrency/retry.ts";
+export { SingleFlight } from "./concurrency/single-flight.ts";
 export { mapPool } from "./concurrency/worker-pool.ts";
 export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
+export { retryInterceptor } from "./connect/retry-interceptor.ts";
 export { httpStatusOf, toConnectError } from "./errors/codes.ts";
 export { DomainError, type ErrorKind } from "./errors/domain-error.ts";
 export { type GatewayRoute, grpcGateway } from "./http/gateway.ts";
+export { jsonWithBigints } from "./http/json.ts";
 export { parseInt64, parseUint32 } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
+export { rateLimitInterceptor, timeoutMsOf } from "./ratelimit/interceptor.ts";
+export {
+  type AcquireOptions,
+  type AcquireResult,
+  DEFAULT_SPACING_FACTOR,
+  type OnWait,
+  type RateLimiter,
+  spacingMs,
+  type WaitSource,
+} from "./ratelimit/limiter.ts";
+export { createLocalLimiter, type LocalLimiterOptions } from "./ratelimit/local-limiter.ts";
+export {
+  createRedisLimiter,
+  type RedisLimiterOptions,
+  type RedisScriptClient,
+} from "./ratelimit/redis-limiter.ts";
 export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
+export { startRedis, type TestRedis } from "./testing/redis-server.ts";
 export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";

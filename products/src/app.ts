@@ -47,7 +47,7 @@ export async function startProducts(
     routes: productRoutes(catalog),
     interceptors,
     rest: productsRest,
-    restErrorBody: courseErrorBody,
+    restError: (failure) => ({ status: failure.status, body: courseErrorBody(failure) }),
     docs: {
       title: "products",
       version: "1.0.0",

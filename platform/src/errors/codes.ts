@@ -50,10 +50,24 @@ export function toConnectError(err: unknown): ConnectError {
   if (err instanceof DomainError)
     return new ConnectError(err.message, codeOfKind[err.kind], undefined, undefined, err);
   if (err instanceof ConnectError) return err;
+  const aborted = abortCode(err);
+  if (aborted !== undefined)
+    return new ConnectError("the caller went away", aborted, undefined, undefined, err);
   return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
 }
 
 /** True when the error is a bug rather than an expected outcome: worth a stack trace in the log. */
 export function isUnexpected(err: unknown): boolean {
-  return !(err instanceof DomainError) && !(err instanceof ConnectError);
+  return !(err instanceof DomainError) && !(err instanceof ConnectError) && abortCode(err) === undefined;
+}
+
+/**
+ * An AbortSignal's reason surfacing as an error (fetch, timers, our sleeps) is a cancellation or a
+ * timeout, not a bug: a client that disconnects must not produce "internal error" stack traces.
+ */
+function abortCode(err: unknown): Code | undefined {
+  if (!(err instanceof Error) && !(err instanceof DOMException)) return undefined;
+  if (err.name === "AbortError") return Code.Canceled;
+  if (err.name === "TimeoutError") return Code.DeadlineExceeded;
+  return undefined;
 }

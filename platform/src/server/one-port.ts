@@ -36,8 +36,11 @@ export interface OnePortOptions {
    * interceptors (validation, errors, metrics), so REST is a thin mapping with no rules of its own.
    */
   rest?: (local: Transport) => AnyElysia;
-  /** The JSON error body of this service's REST routes; grpc-gateway's {code, message, details} by default. */
-  restErrorBody?: (failure: RestFailure) => unknown;
+  /**
+   * How this service's REST routes answer a failure: status and JSON body. By default the status of
+   * errors/codes.ts and grpc-gateway's {code, message, details}.
+   */
+  restError?: (failure: RestFailure) => { status: number; body: unknown };
   docs: Omit<DocsOptions, "services">;
   /** Dependencies are reachable; /readyz also turns 503 while draining. */
   ready?: () => boolean | Promise<boolean>;
@@ -67,11 +70,11 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   // One error handler for every REST route of this service, registered before the plugins so it
   // covers them all (Elysia applies a handler only to routes added after it). Each service picks
   // the body its REST clients expect; the status always comes from errors/codes.ts.
-  const errorBody = opts.restErrorBody ?? gatewayErrorBody;
+  const restError = opts.restError ?? ((f: RestFailure) => ({ status: f.status, body: gatewayErrorBody(f) }));
   const app = new Elysia().onError(({ code, error, set }) => {
-    const failure = frameworkFailure(code, error) ?? restFailure(error);
-    set.status = failure.status;
-    return errorBody(failure);
+    const answer = restError(frameworkFailure(code, error) ?? restFailure(error));
+    set.status = answer.status;
+    return answer.body;
   });
   app
     .use(
@@ -181,7 +184,8 @@ function accessLog(logger: Logger, req: NodeRequest, res: NodeResponse, info: Re
       http: req.httpVersion,
       method: req.method,
       path,
-      status: res.statusCode,
+      // 499 (nginx's "client closed request"): the peer left before the response was complete.
+      status: res.writableFinished ? res.statusCode : 499,
       ...(info.rpcCode ? { rpcCode: info.rpcCode } : {}),
       ms: Math.round(ms * 10) / 10,
     },

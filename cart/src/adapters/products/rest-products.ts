@@ -1,0 +1,47 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type RetryOptions, withRetry } from "@route256/platform";
+import type { Product } from "../../domain/cart.ts";
+import type { CallContext, ProductCatalog } from "../../service/ports.ts";
+import { downstreamFailure } from "../downstream-error.ts";
+
+/**
+ * The course's product-service REST contract: GET /product/{sku} with X-API-KEY. Selected by
+ * CART_PRODUCTS_PROTOCOL=rest. Same policy as the Connect client: retries with backoff on 429 / 5xx
+ * unavailability, and every attempt waits for `beforeCall` (the shared rate limiter). Failures
+ * become ConnectErrors with the matching code, so callers treat both adapters alike.
+ */
+export class RestProductCatalog implements ProductCatalog {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fallbackToken: string,
+    private readonly retry: RetryOptions,
+    private readonly beforeCall: (signal: AbortSignal) => Promise<void> = async () => {},
+  ) {}
+
+  async getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
+    try {
+      return await withRetry(() => this.attempt(sku, ctx), this.retry, ctx.signal);
+    } catch (err) {
+      throw downstreamFailure("products", err);
+    }
+  }
+
+  private async attempt(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
+    await this.beforeCall(ctx.signal);
+    const res = await fetch(`${this.baseUrl}/product/${sku}`, {
+      headers: { "x-api-key": ctx.token || this.fallbackToken },
+      signal: ctx.signal,
+    });
+    if (res.status === 404) return undefined;
+    if (!res.ok) throw new ConnectError(`products answered HTTP ${res.status}`, codeOfStatus(res.status));
+    const body = (await res.json()) as { sku: number; name: string; price: number };
+    return { sku, name: body.name, price: body.price };
+  }
+}
+
+function codeOfStatus(status: number): Code {
+  if (status === 429) return Code.ResourceExhausted;
+  if (status === 401) return Code.Unauthenticated;
+  if (status === 503 || status === 502 || status === 504) return Code.Unavailable;
+  return Code.Internal;
+}

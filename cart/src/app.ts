@@ -1,0 +1,152 @@
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import {
+  createLocalLimiter,
+  createLogger,
+  createRedisLimiter,
+  createRpcMetrics,
+  type Logger,
+  type RateLimiter,
+  type RunningServer,
+  rateLimitInterceptor,
+  retryInterceptor,
+  serveOnePort,
+} from "@route256/platform";
+import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
+import { protoDocs } from "@route256/proto/docs.ts";
+import { Counter, Histogram } from "prom-client";
+import { createClient } from "redis";
+import { LomsClient } from "./adapters/loms/loms-client.ts";
+import { MemoryCartRepository } from "./adapters/memory/memory-carts.ts";
+import { CachedProductCatalog } from "./adapters/products/cached-catalog.ts";
+import { ConnectProductCatalog } from "./adapters/products/connect-products.ts";
+import {
+  MemoryProductCache,
+  type ProductCache,
+  RedisProductCache,
+} from "./adapters/products/product-cache.ts";
+import { RestProductCatalog } from "./adapters/products/rest-products.ts";
+import { tokenInterceptor } from "./adapters/products/token.ts";
+import { RedisCartRepository, type RedisClient } from "./adapters/redis/redis-carts.ts";
+import type { CartConfig } from "./config.ts";
+import type { CartDeps, CartRepository, ProductCatalog } from "./service/ports.ts";
+import { cartRoutes } from "./transport/connect.ts";
+import { cartRest, cartRestError } from "./transport/rest.ts";
+
+export interface RunningCart {
+  readonly server: RunningServer;
+  close(): Promise<void>;
+}
+
+/** Composition root of cart: config in, a listening server out. */
+export async function startCart(
+  config: CartConfig,
+  overrides: { logger?: Logger } = {},
+): Promise<RunningCart> {
+  const logger = overrides.logger ?? createLogger("cart", config.server.logLevel);
+  const metrics = createRpcMetrics("cart");
+  const limiterWait = new Histogram({
+    name: "products_limiter_wait_seconds",
+    help: "Time product calls waited for the shared 10 RPS limiter, by where the decision was made",
+    labelNames: ["source"] as const,
+    buckets: [0, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [metrics.registry],
+  });
+  const cacheLookups = new Counter({
+    name: "product_cache_lookups_total",
+    help: "Product cache lookups, by result (hit or miss)",
+    labelNames: ["result"] as const,
+    registers: [metrics.registry],
+  });
+
+  let redis: RedisClient | undefined;
+  let carts: CartRepository;
+  let cache: ProductCache;
+  const local = createLocalLimiter({ rps: config.productsRps });
+  let limiter: RateLimiter = local;
+  if (config.storage === "redis") {
+    const client: RedisClient = createClient({ url: config.redisUrl });
+    client.on("error", (err) => logger.warn({ err: String(err) }, "redis connection error"));
+    await client.connect();
+    redis = client;
+    carts = new RedisCartRepository(client);
+    cache = new RedisProductCache(client, config.productCacheTtlMs, logger);
+    limiter = createRedisLimiter({
+      client,
+      key: "ratelimit:products",
+      rps: config.productsRps,
+      fallback: local,
+      logger,
+      onWait: (ms, source) => limiterWait.observe({ source }, ms / 1000),
+    });
+  } else {
+    carts = new MemoryCartRepository();
+    cache = new MemoryProductCache(config.productCacheTtlMs);
+  }
+
+  const retry = { retries: config.productsRetries, baseDelayMs: 100 };
+  // Chain, outermost first: retry (each attempt waits for a new slot) → shared limiter → token.
+  const productsSource: ProductCatalog =
+    config.productsProtocol === "connect"
+      ? new ConnectProductCatalog(
+          createGrpcTransport({
+            baseUrl: config.productsUrl,
+            interceptors: [
+              retryInterceptor(retry),
+              rateLimitInterceptor(limiter),
+              tokenInterceptor(config.productsToken),
+            ],
+          }),
+        )
+      : new RestProductCatalog(config.productsUrl, config.productsToken, retry, async (signal) => {
+          await limiter.acquire({ signal });
+        });
+  const loms = new LomsClient(createGrpcTransport({ baseUrl: config.lomsUrl }));
+  const deps: CartDeps = {
+    carts,
+    products: new CachedProductCatalog(productsSource, cache, {
+      onHit: () => cacheLookups.inc({ result: "hit" }),
+      onMiss: () => cacheLookups.inc({ result: "miss" }),
+    }),
+    stocks: loms,
+    orders: loms,
+    listConcurrency: config.listConcurrency,
+  };
+
+  const server = await serveOnePort({
+    config: config.server,
+    logger,
+    metrics,
+    services: [CartService],
+    routes: cartRoutes(deps),
+    rest: cartRest,
+    restError: cartRestError,
+    ready: () => redis?.isReady ?? true,
+    docs: {
+      title: "cart",
+      version: "1.0.0",
+      description: "User carts and checkout: the course's REST contract and cart.v1.CartService on one port.",
+      protoDocs,
+      examples: {
+        "cart.v1.AddItemRequest": { userId: "1", sku: "1076963", count: 1 },
+        "cart.v1.ListCartRequest": { userId: "1" },
+        "cart.v1.CheckoutRequest": { userId: "1" },
+      },
+    },
+  });
+  logger.info(
+    {
+      storage: config.storage,
+      products: config.productsUrl,
+      protocol: config.productsProtocol,
+      loms: config.lomsUrl,
+    },
+    "cart started",
+  );
+  return {
+    server,
+    async close() {
+      await server.close();
+      await redis?.quit();
+    },
+  };
+}

@@ -1,0 +1,8 @@
+import { closeOnSignal, createLogger } from "@route256/platform";
+import { startCart } from "./app.ts";
+import { loadCartConfig } from "./config.ts";
+
+const config = loadCartConfig();
+const logger = createLogger("cart", config.server.logLevel);
+const cart = await startCart(config, { logger });
+closeOnSignal(logger, [() => cart.close()]);
