@@ -14,7 +14,6 @@ import {
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { Counter, Histogram } from "prom-client";
-import { createClient } from "redis";
 import { LomsClient } from "./adapters/loms/loms-client.ts";
 import { MemoryCartRepository } from "./adapters/memory/memory-carts.ts";
 import { CachedProductCatalog } from "./adapters/products/cached-catalog.ts";
@@ -26,7 +25,8 @@ import {
 } from "./adapters/products/product-cache.ts";
 import { RestProductCatalog } from "./adapters/products/rest-products.ts";
 import { tokenInterceptor } from "./adapters/products/token.ts";
-import { RedisCartRepository, type RedisClient } from "./adapters/redis/redis-carts.ts";
+import { connectCartRedis, type RedisClient } from "./adapters/redis/client.ts";
+import { RedisCartRepository } from "./adapters/redis/redis-carts.ts";
 import type { CartConfig } from "./config.ts";
 import type { CartDeps, CartRepository, ProductCatalog } from "./service/ports.ts";
 import { cartRoutes } from "./transport/connect.ts";
@@ -64,9 +64,7 @@ export async function startCart(
   const local = createLocalLimiter({ rps: config.productsRps });
   let limiter: RateLimiter = local;
   if (config.storage === "redis") {
-    const client: RedisClient = createClient({ url: config.redisUrl });
-    client.on("error", (err) => logger.warn({ err: String(err) }, "redis connection error"));
-    await client.connect();
+    const client = await connectCartRedis(config.redisUrl, logger);
     redis = client;
     carts = new RedisCartRepository(client);
     cache = new RedisProductCache(client, config.productCacheTtlMs, logger);

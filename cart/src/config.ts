@@ -1,11 +1,14 @@
 import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
 import { z } from "zod";
 
+/** Base URLs of services cart calls: http(s) only ("localhost:8082" would parse as a scheme). */
+const httpUrl = z.string().regex(/^https?:\/\/[^/\s]+/, "must be an http:// or https:// URL");
+
 const cartEnv = z.object({
   CART_STORAGE: z.enum(["memory", "redis"]).default("memory"),
   CART_REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
-  CART_LOMS_URL: z.string().url().default("http://127.0.0.1:8084"),
-  CART_PRODUCTS_URL: z.string().url().default("http://127.0.0.1:8082"),
+  CART_LOMS_URL: httpUrl.default("http://127.0.0.1:8084"),
+  CART_PRODUCTS_URL: httpUrl.default("http://127.0.0.1:8082"),
   CART_PRODUCTS_PROTOCOL: z.enum(["connect", "rest"]).default("connect"),
   CART_PRODUCTS_TOKEN: z.string().min(1).default("testToken"),
   CART_PRODUCTS_RPS: envVar.count(10),

@@ -34,6 +34,10 @@ export async function withRetry<T>(
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(ConnectError.from(signal.reason, Code.Canceled));
+      return;
+    }
     const onAbort = () => {
       clearTimeout(timer);
       reject(ConnectError.from(signal?.reason, Code.Canceled));

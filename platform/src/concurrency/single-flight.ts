@@ -19,10 +19,10 @@ export class SingleFlight<K, V> {
       flight = created;
       this.flights.set(key, created);
       // Whatever the outcome, the next caller after this one starts a fresh call.
-      created.promise.then(
-        () => this.flights.delete(key),
-        () => this.flights.delete(key),
-      );
+      const forget = () => {
+        if (this.flights.get(key) === created) this.flights.delete(key);
+      };
+      created.promise.then(forget, forget);
     }
     const current = flight;
     current.waiters++;
@@ -30,7 +30,12 @@ export class SingleFlight<K, V> {
     return new Promise<V>((resolve, reject) => {
       const onAbort = () => {
         current.waiters--;
-        if (current.waiters === 0) current.abort.abort(signal.reason);
+        if (current.waiters === 0) {
+          current.abort.abort(signal.reason);
+          // Nobody wants this run any more: a caller arriving now must start a fresh one, not
+          // inherit the others' cancellation.
+          if (this.flights.get(key) === current) this.flights.delete(key);
+        }
         reject(signal.reason);
       };
       signal.addEventListener("abort", onAbort, { once: true });

@@ -1,8 +1,7 @@
-import type { createClient } from "redis";
+import { DomainError } from "@route256/platform";
 import { bySku, type CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
-
-export type RedisClient = ReturnType<typeof createClient>;
+import type { RedisClient } from "./client.ts";
 
 // Check-and-add in one script: two concurrent adds cannot both pass the stock check.
 const ADD_WITHIN_LIMIT = `
@@ -34,34 +33,50 @@ export class RedisCartRepository implements CartRepository {
     return `${this.prefix}:${userId}`;
   }
 
+  /** A Redis failure is the store being unavailable (503), not a bug in cart (500). */
+  private async call<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (err) {
+      throw new DomainError(
+        "unavailable",
+        `cart store (redis) unavailable: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+  }
+
   async get(userId: bigint): Promise<CartLine[]> {
-    const fields = await this.redis.hGetAll(this.key(userId));
+    const fields = await this.call(() => this.redis.hGetAll(this.key(userId)));
     return Object.entries(fields)
       .map(([sku, count]) => ({ sku: BigInt(sku), count: Number(count) }))
       .sort(bySku);
   }
 
   async addWithinLimit(userId: bigint, sku: bigint, count: number, limit: number) {
-    const [added, now] = (await this.redis.eval(ADD_WITHIN_LIMIT, {
-      keys: [this.key(userId)],
-      arguments: [String(sku), String(count), String(limit)],
-    })) as [number, number];
+    const [added, now] = (await this.call(() =>
+      this.redis.eval(ADD_WITHIN_LIMIT, {
+        keys: [this.key(userId)],
+        arguments: [String(sku), String(count), String(limit)],
+      }),
+    )) as [number, number];
     return { added: added === 1, count: Number(now) };
   }
 
   async remove(userId: bigint, sku: bigint): Promise<void> {
-    await this.redis.hDel(this.key(userId), String(sku));
+    await this.call(() => this.redis.hDel(this.key(userId), String(sku)));
   }
 
   async clear(userId: bigint): Promise<void> {
-    await this.redis.del(this.key(userId));
+    await this.call(() => this.redis.del(this.key(userId)));
   }
 
   async subtract(userId: bigint, lines: readonly CartLine[]): Promise<void> {
     if (lines.length === 0) return;
-    await this.redis.eval(SUBTRACT, {
-      keys: [this.key(userId)],
-      arguments: lines.flatMap((l) => [String(l.sku), String(l.count)]),
-    });
+    await this.call(() =>
+      this.redis.eval(SUBTRACT, {
+        keys: [this.key(userId)],
+        arguments: lines.flatMap((l) => [String(l.sku), String(l.count)]),
+      }),
+    );
   }
 }
