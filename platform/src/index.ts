@@ -1,5 +1,6 @@
-export { abortableSleep, type RetryOptions, withRetry } from "./concurrency/retry.ts";
+export { type RetryOptions, withRetry } from "./concurrency/retry.ts";
 export { SingleFlight } from "./concurrency/single-flight.ts";
+export { abortableSleep } from "./concurrency/sleep.ts";
 export { mapPool } from "./concurrency/worker-pool.ts";
 export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
 export { retryInterceptor } from "./connect/retry-interceptor.ts";
@@ -11,6 +12,7 @@ export { parseInt64, parseUint32 } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
+export { seededRandom } from "./random.ts";
 export { rateLimitInterceptor, timeoutMsOf } from "./ratelimit/interceptor.ts";
 export {
   type AcquireOptions,

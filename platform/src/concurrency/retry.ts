@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { abortableSleep } from "./sleep.ts";
 
 export interface RetryOptions {
   /** Retries after the first attempt (SPEC: at most 3). */
@@ -27,25 +28,10 @@ export async function withRetry<T>(
       return await attempt();
     } catch (err) {
       if (n >= opts.retries || !retryOn.has(ConnectError.from(err).code) || signal?.aborted) throw err;
-      await abortableSleep(opts.baseDelayMs * 2 ** n * (1 + Math.random() / 2), signal);
+      const backoff = opts.baseDelayMs * 2 ** n * (1 + Math.random() / 2);
+      await abortableSleep(backoff, signal).catch((reason) => {
+        throw ConnectError.from(reason, Code.Canceled);
+      });
     }
   }
-}
-
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(ConnectError.from(signal.reason, Code.Canceled));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(ConnectError.from(signal?.reason, Code.Canceled));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import { abortableSleep } from "../concurrency/sleep.ts";
 
 export interface AcquireOptions {
   /** Stops the wait: acquire rejects with the signal's reason and (where it can) gives the turn back. */
@@ -60,16 +61,5 @@ export function deadlineExceeded(waitMs: number, leftMs: number): ConnectError {
   );
 }
 
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/** The sleep the limiters use unless a test injects a fake one. */
+export const realSleep: Sleep = abortableSleep;

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
-import { abortableSleep, withRetry } from "../../src/concurrency/retry.ts";
+import { withRetry } from "../../src/concurrency/retry.ts";
+import { abortableSleep } from "../../src/concurrency/sleep.ts";
 import { retryInterceptor } from "../../src/connect/retry-interceptor.ts";
 
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -154,11 +155,12 @@ describe("abortableSleep", () => {
     await abortableSleep(1);
   });
 
-  test("an abort during the pause rejects with Canceled", async () => {
+  test("an abort during the pause rejects with the signal's reason", async () => {
     const caller = new AbortController();
     const sleeping = abortableSleep(60_000, caller.signal);
-    caller.abort();
-    expect((await connectRejectionOf(sleeping)).code).toBe(Code.Canceled);
+    const reason = new Error("caller left");
+    caller.abort(reason);
+    expect(await rejectionOf(sleeping)).toBe(reason);
   });
 
   // abortableSleep must also honour a signal that is already aborted (it is exported: callers

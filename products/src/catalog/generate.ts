@@ -1,3 +1,4 @@
+import { seededRandom } from "@route256/platform";
 import type { Product } from "./product.ts";
 
 export const CATALOG_SIZE = 50_000;
@@ -125,24 +126,12 @@ const BRANDS = [
   "Bosch",
 ];
 
-/** mulberry32: a tiny seeded PRNG, good enough to spread skus and names evenly. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The catalog: the known products exactly, a product for every stock SKU, and generated products up
  * to `size`, sorted by sku. Same output for the same size, always.
  */
 export function generateCatalog(size: number): Product[] {
-  const random = prng(256);
+  const random = seededRandom(256);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
   const bySku = new Map<bigint, Product>();
   const absent = new Set(ABSENT_SKUS);
