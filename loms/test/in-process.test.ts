@@ -60,3 +60,19 @@ describe("startLoms", () => {
     expect(spec.paths["/loms.v1.OrderService/OrderCreate"]).toBeDefined();
   });
 });
+
+describe("the OpenAPI document", () => {
+  test("every operation documents its responses (Swagger UI shows a live result only then)", async () => {
+    const spec = (await (await rest("GET", "/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses?: unknown }>>;
+    };
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops))
+        expect({ path, method, responses: op.responses !== undefined }).toEqual({
+          path,
+          method,
+          responses: true,
+        });
+    }
+  });
+});

@@ -32,6 +32,68 @@ function countOf(body: unknown): number {
   return count;
 }
 
+// OpenAPI responses of the routes: Swagger UI shows a live result only where responses are documented.
+const messageBody = { type: "object", properties: { message: { type: "string" } } } as const;
+const errorResponses = {
+  "400": {
+    description: "Invalid user, sku or count",
+    content: { "application/json": { schema: messageBody } },
+  },
+  "503": {
+    description: "A service cart depends on failed",
+    content: { "application/json": { schema: messageBody } },
+  },
+} as const;
+const listItem = {
+  type: "object",
+  properties: {
+    sku: { type: "integer" },
+    name: { type: "string" },
+    count: { type: "integer" },
+    price: { type: "integer" },
+  },
+} as const;
+const responses = {
+  added: {
+    "200": { description: "Added", content: { "application/json": { schema: { type: "object" } } } },
+    "412": {
+      description: "Unknown product, or more than LOMS has in stock",
+      content: { "application/json": { schema: messageBody } },
+    },
+    ...errorResponses,
+  },
+  deleted: { "204": { description: "Done (also when there was nothing to delete)" }, ...errorResponses },
+  listed: {
+    "200": {
+      description: "The cart",
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            properties: { items: { type: "array", items: listItem }, total_price: { type: "integer" } },
+          },
+        },
+      },
+    },
+    "404": { description: "The cart is empty", content: { "application/json": { schema: messageBody } } },
+    ...errorResponses,
+  },
+  checkedOut: {
+    "200": {
+      description: "The order created in LOMS; the cart is cleared",
+      content: {
+        "application/json": { schema: { type: "object", properties: { order_id: { type: "integer" } } } },
+      },
+    },
+    "404": { description: "The cart is empty", content: { "application/json": { schema: messageBody } } },
+    "412": {
+      description: "LOMS could not reserve the stock; the cart is kept",
+      content: { "application/json": { schema: messageBody } },
+    },
+    ...errorResponses,
+  },
+} as const;
+
 const userParam = t.String({ description: "User id (int64)", examples: ["1"] });
 const skuParam = t.String({ description: "Product sku (int64)", examples: ["1076963"] });
 const tags = ["REST (course contract)"];
@@ -61,6 +123,7 @@ export function cartRest(local: Transport) {
         detail: {
           tags,
           summary: "Add units of a product to a cart",
+          responses: responses.added,
           requestBody: {
             content: {
               "application/json": {
@@ -82,7 +145,7 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam, sku_id: skuParam }),
-        detail: { tags, summary: "Remove a product from a cart" },
+        detail: { tags, summary: "Remove a product from a cart", responses: responses.deleted },
       },
     )
     .delete(
@@ -91,7 +154,10 @@ export function cartRest(local: Transport) {
         await cart.clearCart({ userId: parseInt64(params.user_id, "user_id") }, options(request));
         set.status = 204;
       },
-      { params: t.Object({ user_id: userParam }), detail: { tags, summary: "Empty a cart" } },
+      {
+        params: t.Object({ user_id: userParam }),
+        detail: { tags, summary: "Empty a cart", responses: responses.deleted },
+      },
     )
     .get(
       "/user/:user_id/cart",
@@ -104,7 +170,11 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam }),
-        detail: { tags, summary: "A cart with names, prices and total (404 when empty)" },
+        detail: {
+          tags,
+          summary: "A cart with names, prices and total (404 when empty)",
+          responses: responses.listed,
+        },
       },
     )
     .post(
@@ -115,7 +185,11 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam }),
-        detail: { tags, summary: "Order the cart from LOMS; the cart is cleared on success" },
+        detail: {
+          tags,
+          summary: "Order the cart from LOMS; the cart is cleared on success",
+          responses: responses.checkedOut,
+        },
       },
     );
 }

@@ -185,3 +185,20 @@ describe("products calls", () => {
     expect(String(reply.json?.message)).toContain("products");
   });
 });
+
+describe("the OpenAPI document", () => {
+  test("every operation documents its responses (Swagger UI shows a live result only then)", async () => {
+    const spec = (await (await fetch(`${stack.cart.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { responses?: unknown }>>;
+    };
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect({ path, method, responses: op.responses !== undefined }).toEqual({
+          path,
+          method,
+          responses: true,
+        });
+      }
+    }
+  });
+});
