@@ -6,26 +6,35 @@ export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
 default:
     @just --list
 
-# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084
+# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084 (on PGlite)
 dev: protovalidate
     bun scripts/dev.ts
 
 # every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
-test: protovalidate gen-check lint typecheck test-deps
+test: protovalidate test-deps gen-check lint typecheck
     bun test
 
-# servers the integration tests start for themselves (installed from Debian when missing)
-test-deps:
+# what the tests need beyond npm: servers they start for themselves (Debian packages) and sqlc
+test-deps: postgres-deps
     scripts/ensure-redis.sh
+    scripts/ensure-sqlc.sh
 
-# regenerate everything generated: protobuf code and proto docs, the product catalog
-gen: protovalidate
+# PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
+postgres-deps:
+    scripts/ensure-postgres.sh
+
+# native servers on 127.0.0.1, data kept in .run/ (Postgres: 2 shards × primary + sync replica; Redis): up | down | status
+infra action="up":
+    scripts/infra.sh {{action}}
+
+# regenerate everything generated: protobuf code and proto docs, LOMS query code (sqlc), the product catalog
+gen: protovalidate sqlc-gen
     buf generate
     bun tools/gen-proto-docs.ts proto/gen/docs.ts
     bun products/scripts/generate-catalog.ts
 
 # fail when committed generated code differs from what the generators produce now
-gen-check: protovalidate
+gen-check: protovalidate sqlc-check
     #!/usr/bin/env bash
     set -euo pipefail
     out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
@@ -34,6 +43,28 @@ gen-check: protovalidate
     if ! diff -r proto/gen "$out/proto/gen"; then
       echo "generated code in proto/gen is stale: run 'just gen' and commit the result" >&2; exit 1
     fi
+
+# regenerate the LOMS query code from sql/ (sqlc + tools/sqlc-gen-pgjs, biome-formatted); installs sqlc if missing
+sqlc-gen:
+    scripts/ensure-sqlc.sh
+    .tools/bin/sqlc generate -f sql/sqlc.yaml
+
+# fail when the committed query code differs from what sqlc generates now (files of deleted .sql files are not seen)
+sqlc-check:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/ensure-sqlc.sh > /dev/null
+    # sqlc diff prints the changed lines, but nothing for a missing file: say it here
+    if ! .tools/bin/sqlc diff -f sql/sqlc.yaml; then
+      echo "generated query code is stale or missing: run 'just sqlc-gen' and commit the result" >&2; exit 1
+    fi
+
+# refresh the plugin's test fixture (sqlc's json request) and golden files from tools/sqlc-gen-pgjs/testdata
+sqlc-golden:
+    scripts/ensure-sqlc.sh
+    .tools/bin/sqlc generate -f tools/sqlc-gen-pgjs/testdata/sqlc.yaml
+    UPDATE_GOLDEN=1 bun test tools/sqlc-gen-pgjs/test/plugin.test.ts
+    bun test tools/sqlc-gen-pgjs
 
 # export buf/validate/validate.proto from @bufbuild/protovalidate into .gen/ (not vendored)
 protovalidate:
@@ -55,3 +86,23 @@ typecheck:
 # throughput and latency benchmarks; results land in bench/results/
 bench suite="":
     bun bench/run.ts {{suite}}
+
+# the native full stack in the background: Postgres shards + replicas, Redis, every service (LOMS on the cluster)
+up:
+    scripts/stack.sh up
+
+# stop the native full stack (data stays in .run/)
+down:
+    scripts/stack.sh down
+
+# what runs
+ps:
+    scripts/stack.sh status
+
+# follow the services' logs
+logs:
+    tail -n 50 -F .run/logs/*.log
+
+# apply sql/migrations to every configured primary (LOMS also does it when it starts)
+migrate:
+    bun loms/scripts/migrate.ts

@@ -2,9 +2,11 @@
 // prefixed with the service name, and stops them all on Ctrl-C. No external servers are needed.
 import type { Subprocess } from "bun";
 
-const SERVICES: { name: string; entry: string }[] = [
+// Embedded mode: LOMS on PGlite (the same SQL as on the cluster, data kept in .run/pglite), cart and
+// products in memory. A variable already set in the environment wins.
+const SERVICES: { name: string; entry: string; env?: Record<string, string> }[] = [
   { name: "products", entry: "products/src/main.ts" },
-  { name: "loms", entry: "loms/src/main.ts" },
+  { name: "loms", entry: "loms/src/main.ts", env: { LOMS_STORAGE: "pglite" } },
   { name: "cart", entry: "cart/src/main.ts" },
 ];
 
@@ -22,8 +24,13 @@ async function prefixLines(name: string, stream: ReadableStream<Uint8Array>, out
   if (rest) out.write(`${name.padEnd(9)}| ${rest}\n`);
 }
 
-for (const { name, entry } of SERVICES) {
-  const child = Bun.spawn(["bun", entry], { cwd: root, stdout: "pipe", stderr: "pipe", env: process.env });
+for (const { name, entry, env } of SERVICES) {
+  const child = Bun.spawn(["bun", entry], {
+    cwd: root,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...env, ...process.env },
+  });
   children.push(child);
   void prefixLines(name, child.stdout, process.stdout);
   void prefixLines(name, child.stderr, process.stderr);

@@ -11,37 +11,77 @@ import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 import { MemoryOrderRepository } from "./adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "./adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "./adapters/memory/stock-fixture.ts";
+import { startEmbeddedPostgres } from "./adapters/postgres/pglite.ts";
+import { openPostgresStorage } from "./adapters/postgres/storage.ts";
 import type { LomsConfig } from "./config.ts";
 import { startExpiryJob } from "./jobs/expiry-job.ts";
+import { startRepairJob } from "./jobs/repair-job.ts";
 import { type LomsDeps, systemClock } from "./service/ports.ts";
 import { lomsRoutes } from "./transport/connect.ts";
 import { lomsGateway } from "./transport/rest-gateway.ts";
 
 export interface RunningLoms {
   readonly server: RunningServer;
-  /** Stops the server (draining requests), then the background jobs. */
+  /** Stops the server (draining requests), then the background jobs, then the storage. */
   close(): Promise<void>;
 }
 
-/** The repositories for the configured storage. */
-export function createLomsDeps(config: LomsConfig): LomsDeps {
+/** Where orders and stocks live, and how to let go of it. */
+export interface LomsStorage {
+  readonly deps: LomsDeps;
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The storage LOMS_STORAGE names: memory, PGlite (embedded PostgreSQL) or the PostgreSQL cluster. */
+export async function openLomsStorage(config: LomsConfig, logger: Logger): Promise<LomsStorage> {
   switch (config.storage) {
     case "memory":
       return {
-        orders: new MemoryOrderRepository(),
-        stocks: new MemoryStockRepository(STOCK_FIXTURE),
-        clock: systemClock,
+        deps: {
+          orders: new MemoryOrderRepository(),
+          stocks: new MemoryStockRepository(STOCK_FIXTURE),
+          clock: systemClock,
+        },
+        ready: async () => true,
+        close: async () => {},
       };
+    case "pglite": {
+      // One shard on one embedded database that also holds the stocks; one connection (PGlite).
+      const embedded = await startEmbeddedPostgres(config.pgliteDir, logger);
+      try {
+        const pg = await openPostgresStorage({
+          shards: [{ primary: embedded.url }],
+          stockShard: 0,
+          pool: { max: 1, prepare: true },
+          clock: systemClock,
+          logger,
+        });
+        return { ...pg, close: () => pg.close().then(() => embedded.close()) };
+      } catch (err) {
+        await embedded.close();
+        throw err;
+      }
+    }
+    case "postgres":
+      return openPostgresStorage({
+        shards: config.postgres.shards,
+        stockShard: config.postgres.stockShard,
+        pool: { max: config.postgres.poolMax, prepare: config.postgres.prepare },
+        clock: systemClock,
+        logger,
+      });
   }
 }
 
 /** Composition root of LOMS: config in, a listening server and its background jobs out. */
 export async function startLoms(
   config: LomsConfig,
-  overrides: { logger?: Logger; deps?: LomsDeps } = {},
+  overrides: { logger?: Logger; storage?: LomsStorage } = {},
 ): Promise<RunningLoms> {
   const logger = overrides.logger ?? createLogger("loms", config.server.logLevel);
-  const deps = overrides.deps ?? createLomsDeps(config);
+  const storage = overrides.storage ?? (await openLomsStorage(config, logger));
+  const deps = storage.deps;
   const server = await serveOnePort({
     config: config.server,
     logger,
@@ -49,6 +89,7 @@ export async function startLoms(
     services: [OrderService, StockService],
     routes: lomsRoutes(deps),
     rest: lomsGateway,
+    ready: () => storage.ready(),
     docs: {
       title: "loms",
       version: "1.0.0",
@@ -64,17 +105,17 @@ export async function startLoms(
       },
     },
   });
-  const expiry = startExpiryJob(deps, {
-    ttlMs: config.orderTtlMs,
-    intervalMs: config.expiryIntervalMs,
-    logger,
-  });
+  const jobs = [
+    startExpiryJob(deps, { ttlMs: config.orderTtlMs, intervalMs: config.expiryIntervalMs, logger }),
+    startRepairJob(deps, { intervalMs: config.repairIntervalMs, graceMs: config.repairGraceMs, logger }),
+  ];
   logger.info({ storage: config.storage, orderTtlMs: config.orderTtlMs }, "loms started");
   return {
     server,
     async close() {
       await server.close();
-      await expiry.stop();
+      await Promise.all(jobs.map((j) => j.stop()));
+      await storage.close();
     },
   };
 }

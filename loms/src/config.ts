@@ -2,27 +2,78 @@ import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platfo
 import { z } from "zod";
 
 const lomsEnv = z.object({
-  LOMS_STORAGE: z.enum(["memory"]).default("memory"),
+  LOMS_STORAGE: z.enum(["memory", "pglite", "postgres"]).default("memory"),
   LOMS_ORDER_TTL_MS: envVar.count(10 * 60_000),
   LOMS_EXPIRY_INTERVAL_MS: envVar.count(30_000),
+  LOMS_REPAIR_INTERVAL_MS: envVar.count(10_000),
+  LOMS_REPAIR_GRACE_MS: envVar.count(30_000),
+  LOMS_PG_PRIMARIES: envVar.list(
+    "postgres://postgres@127.0.0.1:55432/loms,postgres://postgres@127.0.0.1:55434/loms",
+  ),
+  LOMS_PG_REPLICAS: envVar.list(
+    "postgres://postgres@127.0.0.1:55433/loms,postgres://postgres@127.0.0.1:55435/loms",
+  ),
+  LOMS_PG_STOCK_SHARD: envVar.count(0),
+  LOMS_PG_POOL_MAX: envVar.count(10),
+  LOMS_PG_PREPARE: z.enum(["true", "false"]).default("true"),
+  LOMS_PGLITE_DIR: z.string().default(".run/pglite"),
 });
+
+export interface ShardUrls {
+  primary: string;
+  /** The synchronous replica reads go to; the primary when absent. */
+  replica?: string;
+}
 
 export interface LomsConfig {
   server: ServerConfig;
-  /** Where orders and stocks live (LOMS_STORAGE): memory for the embedded mode. */
-  storage: "memory";
+  /** Where orders and stocks live (LOMS_STORAGE): memory, pglite (embedded PostgreSQL) or postgres. */
+  storage: "memory" | "pglite" | "postgres";
   /** Orders awaiting payment longer than this are cancelled (LOMS_ORDER_TTL_MS, default 10 min). */
   orderTtlMs: number;
   /** How often the expiry job looks for such orders (LOMS_EXPIRY_INTERVAL_MS, default 30 s). */
   expiryIntervalMs: number;
+  /** How often the repair job looks for orders a crash left half-way (LOMS_REPAIR_INTERVAL_MS). */
+  repairIntervalMs: number;
+  /** How old such an order must be before repair touches it: longer than any live request (LOMS_REPAIR_GRACE_MS). */
+  repairGraceMs: number;
+  postgres: {
+    /** Order shards, in shard order (LOMS_PG_PRIMARIES / LOMS_PG_REPLICAS, comma-separated). */
+    shards: ShardUrls[];
+    /** The shard whose database holds stocks and reservations (LOMS_PG_STOCK_SHARD). */
+    stockShard: number;
+    poolMax: number;
+    /** Server-side prepared statements; false behind pgbouncer (LOMS_PG_PREPARE). */
+    prepare: boolean;
+  };
+  /** PGlite's data directory, kept across restarts (LOMS_PGLITE_DIR). */
+  pgliteDir: string;
 }
 
 export function loadLomsConfig(env: Record<string, string | undefined> = process.env): LomsConfig {
   const own = parseEnv(lomsEnv, env);
+  const primaries = own.LOMS_PG_PRIMARIES;
+  const replicas = own.LOMS_PG_REPLICAS;
+  if (primaries.length === 0) throw new Error("invalid configuration: LOMS_PG_PRIMARIES: at least one shard");
+  if (replicas.length > 0 && replicas.length !== primaries.length) {
+    throw new Error("invalid configuration: LOMS_PG_REPLICAS: one per primary, or none");
+  }
+  if (own.LOMS_PG_STOCK_SHARD >= primaries.length) {
+    throw new Error("invalid configuration: LOMS_PG_STOCK_SHARD: no such shard");
+  }
   return {
     server: parseEnv(serverEnv("LOMS", 8084), env),
     storage: own.LOMS_STORAGE,
     orderTtlMs: own.LOMS_ORDER_TTL_MS,
     expiryIntervalMs: Math.max(1, own.LOMS_EXPIRY_INTERVAL_MS),
+    repairIntervalMs: Math.max(1, own.LOMS_REPAIR_INTERVAL_MS),
+    repairGraceMs: own.LOMS_REPAIR_GRACE_MS,
+    postgres: {
+      shards: primaries.map((primary, i) => ({ primary, replica: replicas[i] })),
+      stockShard: own.LOMS_PG_STOCK_SHARD,
+      poolMax: Math.max(1, own.LOMS_PG_POOL_MAX),
+      prepare: own.LOMS_PG_PREPARE === "true",
+    },
+    pgliteDir: own.LOMS_PGLITE_DIR,
   };
 }

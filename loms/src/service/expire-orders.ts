@@ -1,31 +1,44 @@
 import { DomainError } from "@route256/platform";
-import { OrderStatus } from "../domain/order.ts";
 import { orderCancel } from "./order-cancel.ts";
-import type { LomsDeps, StaleCursor } from "./ports.ts";
+import type { LomsDeps } from "./ports.ts";
+import { repairOrder } from "./repair-order.ts";
+
+export interface ExpiryOptions {
+  /** Orders awaiting payment longer than this are cancelled. */
+  ttlMs: number;
+  /** Orders claimed per round trip. */
+  batch?: number;
+  /** How long a claim keeps other LOMS instances off an order. */
+  leaseMs?: number;
+}
 
 /**
- * Cancels orders that have been awaiting payment longer than `ttlMs`, returning their stock, a
- * batch at a time. Each order goes through orderCancel, so a payment racing the expiry is safe:
- * whoever settles the reservation first wins, and an order that turns out paid is skipped. The
- * walk pages by cursor, so orders it cannot cancel never hide younger ones. Infrastructure errors
- * propagate (the job logs the failed run). Returns how many orders this run cancelled.
+ * Cancels orders that have been awaiting payment longer than the TTL, returning their stock. Orders
+ * are claimed in batches (exclusive across LOMS instances) and each goes through orderCancel, so a
+ * payment racing the expiry is safe: whoever settles the reservation first wins. An order whose
+ * stock turns out sold is a payment a crash interrupted: it is repaired (paid). Infrastructure
+ * errors propagate (the job logs the failed run). Returns how many orders this run cancelled.
  */
-export async function expireOrders(deps: LomsDeps, ttlMs: number, batch = 100): Promise<number> {
-  const before = new Date(deps.clock.now().getTime() - ttlMs);
+export async function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise<number> {
+  const batch = opts.batch ?? 100;
   let cancelled = 0;
-  let after: StaleCursor | undefined;
   for (;;) {
-    const stale = await deps.orders.listStale(OrderStatus.AwaitingPayment, before, batch, after);
-    for (const order of stale) {
+    const now = deps.clock.now();
+    const claimed = await deps.orders.claimStale(
+      "expiry",
+      new Date(now.getTime() - opts.ttlMs),
+      batch,
+      now,
+      opts.leaseMs ?? 60_000,
+    );
+    for (const order of claimed) {
       try {
         if (await orderCancel(deps, order.id)) cancelled++;
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
-        // Paid meanwhile (failed_precondition): nothing to expire.
+        await repairOrder(deps, order); // paid meanwhile, or a payment cut short: settle it
       }
     }
-    const last = stale.at(-1);
-    if (!last || stale.length < batch) return cancelled;
-    after = { updatedAt: last.updatedAt, id: last.id };
+    if (claimed.length < batch) return cancelled;
   }
 }

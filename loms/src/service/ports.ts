@@ -44,13 +44,15 @@ export interface StockRepository {
   release(orderId: bigint): Promise<ReservationState | undefined>;
   /** The order's reservation state, for repair. */
   reservationOf(orderId: bigint): Promise<ReservationState | undefined>;
+  /**
+   * For the repair job giving up on an order stuck in "new": records "released" only when the order
+   * has no reservation at all, atomically, so a reserve() still on its way can no longer succeed.
+   * Returns the state after the call ("reserved" when the reserve came first).
+   */
+  abandon(orderId: bigint): Promise<ReservationState>;
 }
 
-/** Where a walk through stale orders stopped: the last order seen. */
-export interface StaleCursor {
-  readonly updatedAt: Date;
-  readonly id: bigint;
-}
+export type ClaimPurpose = "expiry" | "repair";
 
 export interface OrderRepository {
   /** Stores a new order in status "new" and returns it with its id. */
@@ -67,11 +69,22 @@ export interface OrderRepository {
     now: Date,
   ): Promise<Order | undefined>;
   /**
-   * Orders in `status` last changed before `before`, oldest first (by last change, then id), at
-   * most `limit`, starting after `after` when given: keyset paging, so a caller walking through
-   * the list is never stuck on orders it could not act on.
+   * Claims up to `limit` orders for a background job, for `leaseMs`: orders no live claim holds,
+   * last changed before `before`, oldest first. "expiry": orders awaiting payment. "repair": orders
+   * in new or awaiting payment that the repair job has not verified since their last change.
+   * Claims are exclusive across LOMS instances (FOR UPDATE SKIP LOCKED in PostgreSQL) and end when
+   * the order changes status or the lease runs out (a claimer that died), so a job walking through
+   * claims is never stuck on orders it could not act on.
    */
-  listStale(status: OrderStatus, before: Date, limit: number, after?: StaleCursor): Promise<Order[]>;
+  claimStale(
+    purpose: ClaimPurpose,
+    before: Date,
+    limit: number,
+    now: Date,
+    leaseMs: number,
+  ): Promise<Order[]>;
+  /** The repair job found the order consistent: unless it changed since `updatedAt`, skip it from now on. */
+  markVerified(orderId: bigint, updatedAt: Date): Promise<void>;
 }
 
 /** Time, injected so jobs and tests control it. */

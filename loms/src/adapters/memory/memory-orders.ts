@@ -1,9 +1,17 @@
 import { type Order, type OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { OrderRepository, StaleCursor } from "../../service/ports.ts";
+import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
+
+interface Row {
+  order: Order;
+  /** A job's claim runs until then (ms since the epoch); 0 = unclaimed. */
+  leaseUntil: number;
+  /** The repair job checked this status; reset by every change. */
+  verified: boolean;
+}
 
 /** Orders in memory; ids count up from 1. Each method is atomic (no await inside). */
 export class MemoryOrderRepository implements OrderRepository {
-  private readonly orders = new Map<bigint, Order>();
+  private readonly rows = new Map<bigint, Row>();
   private nextId = 1n;
 
   async create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
@@ -15,12 +23,12 @@ export class MemoryOrderRepository implements OrderRepository {
       createdAt: now,
       updatedAt: now,
     };
-    this.orders.set(order.id, order);
+    this.rows.set(order.id, { order, leaseUntil: 0, verified: false });
     return order;
   }
 
   async get(orderId: bigint): Promise<Order | undefined> {
-    return this.orders.get(orderId);
+    return this.rows.get(orderId)?.order;
   }
 
   async changeStatus(
@@ -29,27 +37,45 @@ export class MemoryOrderRepository implements OrderRepository {
     to: OrderStatus,
     now: Date,
   ): Promise<Order | undefined> {
-    const order = this.orders.get(orderId);
-    if (!order || !from.includes(order.status)) return order;
-    const changed = { ...order, status: to, updatedAt: now };
-    this.orders.set(orderId, changed);
-    return changed;
+    const row = this.rows.get(orderId);
+    if (!row || !from.includes(row.order.status)) return row?.order;
+    row.order = { ...row.order, status: to, updatedAt: now };
+    row.leaseUntil = 0;
+    row.verified = false;
+    return row.order;
   }
 
-  async listStale(status: OrderStatus, before: Date, limit: number, after?: StaleCursor): Promise<Order[]> {
-    const stale: Order[] = [];
-    for (const order of this.orders.values()) {
-      if (order.status === status && order.updatedAt < before && (!after || compareStale(order, after) > 0)) {
-        stale.push(order);
-      }
+  async claimStale(
+    purpose: ClaimPurpose,
+    before: Date,
+    limit: number,
+    now: Date,
+    leaseMs: number,
+  ): Promise<Order[]> {
+    const statuses: readonly OrderStatus[] =
+      purpose === "expiry" ? [OrderStatus.AwaitingPayment] : [OrderStatus.New, OrderStatus.AwaitingPayment];
+    const candidates = [...this.rows.values()]
+      .filter(
+        (r) =>
+          statuses.includes(r.order.status) &&
+          r.order.updatedAt < before &&
+          r.leaseUntil < now.getTime() &&
+          (purpose === "expiry" || !r.verified),
+      )
+      .sort(
+        (a, b) =>
+          a.order.updatedAt.getTime() - b.order.updatedAt.getTime() || Number(a.order.id - b.order.id),
+      )
+      .slice(0, limit);
+    for (const r of candidates) r.leaseUntil = now.getTime() + leaseMs;
+    return candidates.map((r) => r.order);
+  }
+
+  async markVerified(orderId: bigint, updatedAt: Date): Promise<void> {
+    const row = this.rows.get(orderId);
+    if (row && row.order.updatedAt.getTime() === updatedAt.getTime()) {
+      row.verified = true;
+      row.leaseUntil = 0;
     }
-    return stale.sort(compareStale).slice(0, limit);
   }
-}
-
-/** Order of stale-order listings: by last change, then by id. */
-function compareStale(a: StaleCursor, b: StaleCursor): number {
-  const byTime = a.updatedAt.getTime() - b.updatedAt.getTime();
-  if (byTime !== 0) return byTime;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -53,6 +53,13 @@ export class MemoryStockRepository implements StockRepository {
     return this.reservations.get(orderId)?.state;
   }
 
+  async abandon(orderId: bigint): Promise<ReservationState> {
+    const existing = this.reservations.get(orderId);
+    if (existing) return existing.state;
+    this.reservations.set(orderId, { state: "released", items: [] });
+    return "released";
+  }
+
   /** Current stock rows, for tests and invariant checks. */
   snapshot(): Stock[] {
     return [...this.stocks].map(([sku, s]) => ({ sku, ...s }));

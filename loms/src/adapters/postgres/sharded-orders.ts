@@ -1,0 +1,59 @@
+import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
+import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
+import type { PgShardOrders } from "./pg-orders.ts";
+import { shardOfOrder } from "./sharding.ts";
+
+/**
+ * Orders spread over shards. New orders go round-robin; every other call goes to the one shard the
+ * order id names (sharding.ts), so OrderInfo / Pay / Cancel touch a single shard. Background claims
+ * walk all shards.
+ */
+export class ShardedOrderRepository implements OrderRepository {
+  private next = 0;
+
+  constructor(private readonly shards: readonly PgShardOrders[]) {
+    if (shards.length === 0) throw new Error("at least one order shard is needed");
+  }
+
+  private shardOf(orderId: bigint): PgShardOrders | undefined {
+    const index = shardOfOrder(orderId, this.shards.length);
+    return index === undefined ? undefined : this.shards[index];
+  }
+
+  create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
+    const shard = this.shards[this.next++ % this.shards.length] as PgShardOrders;
+    return shard.create(userId, items, now);
+  }
+
+  async get(orderId: bigint): Promise<Order | undefined> {
+    return this.shardOf(orderId)?.get(orderId);
+  }
+
+  async changeStatus(
+    orderId: bigint,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    now: Date,
+  ): Promise<Order | undefined> {
+    return this.shardOf(orderId)?.changeStatus(orderId, from, to, now);
+  }
+
+  async claimStale(
+    purpose: ClaimPurpose,
+    before: Date,
+    limit: number,
+    now: Date,
+    leaseMs: number,
+  ): Promise<Order[]> {
+    const claimed: Order[] = [];
+    for (const shard of this.shards) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await shard.claimStale(purpose, before, limit - claimed.length, now, leaseMs)));
+    }
+    return claimed;
+  }
+
+  async markVerified(orderId: bigint, updatedAt: Date): Promise<void> {
+    await this.shardOf(orderId)?.markVerified(orderId, updatedAt);
+  }
+}

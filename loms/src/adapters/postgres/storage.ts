@@ -1,0 +1,60 @@
+import type { Logger } from "@route256/platform";
+import type { Clock, LomsDeps } from "../../service/ports.ts";
+import { connectPostgres, type PoolOptions } from "./connect.ts";
+import { migrate } from "./migrate.ts";
+import { PgShardOrders } from "./pg-orders.ts";
+import { PgStockRepository } from "./pg-stocks.ts";
+import { ReplicatedDb } from "./replica.ts";
+import { ShardedOrderRepository } from "./sharded-orders.ts";
+
+export interface PostgresStorage {
+  readonly deps: LomsDeps;
+  /** Readiness: every primary answers. */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * LOMS on PostgreSQL: one ReplicatedDb per shard (primary + synchronous replica), migrations
+ * applied to every primary, orders sharded by id, stocks on the chosen shard's database.
+ */
+export async function openPostgresStorage(opts: {
+  shards: { primary: string; replica?: string }[];
+  stockShard: number;
+  pool: PoolOptions;
+  clock: Clock;
+  logger: Logger;
+}): Promise<PostgresStorage> {
+  const dbs = opts.shards.map(
+    (s) =>
+      new ReplicatedDb(
+        connectPostgres(s.primary, opts.pool),
+        s.replica ? connectPostgres(s.replica, opts.pool) : undefined,
+      ),
+  );
+  try {
+    for (const db of dbs) await migrate(db.primary, opts.logger);
+  } catch (err) {
+    await Promise.all(dbs.map((db) => db.end()));
+    throw err;
+  }
+  const stockDb = dbs[opts.stockShard] as ReplicatedDb;
+  return {
+    deps: {
+      orders: new ShardedOrderRepository(dbs.map((db, i) => new PgShardOrders(db, i))),
+      stocks: new PgStockRepository(stockDb),
+      clock: opts.clock,
+    },
+    async ready() {
+      try {
+        await Promise.all(dbs.map((db) => db.primary`SELECT 1`));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await Promise.all(dbs.map((db) => db.end()));
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { Logger } from "@route256/platform";
+
+export interface BackgroundJob {
+  /** Waits for a run in progress to finish, then stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `run` every `intervalMs`. Runs never overlap: the next is scheduled when the current one
+ * ends. A failed run is logged and retried on the next tick; a run that did something is logged
+ * with `what` and its count.
+ */
+export function startPeriodicJob(opts: {
+  name: string;
+  intervalMs: number;
+  run: () => Promise<number>;
+  what: string;
+  logger: Logger;
+}): BackgroundJob {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+  const tick = () => {
+    running = opts
+      .run()
+      .then((n) => {
+        if (n > 0) opts.logger.info({ job: opts.name, count: n }, opts.what);
+      })
+      .catch((err) => opts.logger.error({ err, job: opts.name }, "background job run failed"))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, opts.intervalMs);
+      });
+  };
+  timer = setTimeout(tick, opts.intervalMs);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,18 @@
+import type { Logger } from "@route256/platform";
+import type { LomsDeps } from "../service/ports.ts";
+import { REPAIR_GRACE_MS, repairOrders } from "../service/repair-order.ts";
+import { type BackgroundJob, startPeriodicJob } from "./periodic-job.ts";
+
+/** Settles orders a crash left half-way (see repairOrder), looking every `intervalMs`. */
+export function startRepairJob(
+  deps: LomsDeps,
+  opts: { intervalMs: number; graceMs?: number; logger: Logger },
+): BackgroundJob {
+  return startPeriodicJob({
+    name: "repair",
+    intervalMs: opts.intervalMs,
+    run: () => repairOrders(deps, { graceMs: opts.graceMs ?? REPAIR_GRACE_MS, batch: 100, leaseMs: 60_000 }),
+    what: "repaired orders a crash left half-way",
+    logger: opts.logger,
+  });
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# infra.sh — the servers the system runs against for real (`just infra up|down|status`): native
+# processes on 127.0.0.1, data kept under .run/ (gitignored) across down/up.
+#
+# Usage:
+#   infra.sh up       # install what is missing, start every component (no-op for running ones), print URLs
+#   infra.sh down     # stop every component, in reverse order; data stays
+#   infra.sh status   # one block per component; exit 3 when something is not running
+#
+# Components (in start order; down goes in reverse). Adding one = one name in COMPONENTS and its
+# NAME_up / NAME_down / NAME_status / NAME_urls functions:
+#   postgres  2 shards × (primary + synchronous replica), durable (FAST=0), data in .run/pg,
+#             ports BASE_PORT [55432] … +3 (scripts/pg-cluster.sh)
+#   redis     AOF on, data in .run/redis, port REDIS_PORT [6379] (scripts/redis-local.sh)
+# Knobs: PG_DATA_DIR [.run/pg], REDIS_DATA_DIR [.run/redis], BASE_PORT, REDIS_PORT.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+S="$ROOT/scripts"
+PG_DATA="${PG_DATA_DIR:-$ROOT/.run/pg}"
+REDIS_DATA="${REDIS_DATA_DIR:-$ROOT/.run/redis}"
+
+COMPONENTS=(postgres redis)
+
+# the `just infra` cluster keeps data: FAST=0 (fsync on) always, whatever the caller's environment says
+postgres_up()     { "$S/ensure-postgres.sh"; FAST=0 SYNC=1 "$S/pg-cluster.sh" up "$PG_DATA" | grep -v '_URL='; }
+postgres_down()   { "$S/pg-cluster.sh" stop "$PG_DATA"; }
+postgres_status() { "$S/pg-cluster.sh" status "$PG_DATA"; }
+postgres_urls()   { "$S/pg-cluster.sh" urls "$PG_DATA"; }
+
+redis_up()        { "$S/ensure-redis.sh"; DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" start; }
+redis_down()      { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" stop; }
+redis_status()    { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" status; }
+redis_urls()      { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" url; }
+
+case "${1:-}" in
+  up)
+    t0=$(date +%s%N)
+    for c in "${COMPONENTS[@]}"; do echo "== $c"; "${c}_up"; done
+    echo "== up in $(( ($(date +%s%N) - t0) / 1000000 )) ms; connection URLs:"
+    for c in "${COMPONENTS[@]}"; do "${c}_urls"; done ;;
+  down)
+    for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do c=${COMPONENTS[i]}; echo "== $c"; "${c}_down"; done ;;
+  status)
+    rc=0
+    for c in "${COMPONENTS[@]}"; do echo "== $c"; "${c}_status" || rc=3; done
+    exit $rc ;;
+  *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 2 ;;
+esac
