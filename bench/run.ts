@@ -3,7 +3,7 @@
 // bench/grpc-load.ts for gRPC over h2c. Concurrency 50, 10 s per scenario (BENCH_SECONDS to change).
 // Results go to bench/results/<service>.md, the latest run replacing the previous one.
 import { cpus } from "node:os";
-import { spawnService } from "@route256/platform";
+import { spawnService, startPgCluster } from "@route256/platform";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
@@ -95,6 +95,87 @@ async function withLoms<T>(run: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
+const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
+
+/** pgbench with the same concurrency and duration as the service scenarios; req/s = its tps. */
+async function pgbench(scenario: string, url: string, script: string): Promise<Result> {
+  const out = await run([
+    PGBENCH,
+    "-n",
+    "-M",
+    "prepared",
+    "-c",
+    String(CONCURRENCY),
+    "-j",
+    "2",
+    "-T",
+    String(SECONDS),
+    "-f",
+    script,
+    "-r",
+    "--progress-timestamp",
+    url,
+  ]);
+  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
+  const latencyAvg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1] ?? Number.NaN);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
+  // pgbench reports the average latency only; p99 is left blank rather than guessed.
+  return {
+    scenario: `${scenario} (avg latency ${latencyAvg.toFixed(1)} ms)`,
+    rps: tps,
+    p99: Number.NaN,
+    errors: failed,
+  };
+}
+
+/**
+ * LOMS on a durable 2-shard cluster (fsync on, synchronous replicas), and beside each scenario the
+ * physical limit: pgbench running the same SQL on the same cluster.
+ */
+async function benchLomsPostgres(): Promise<Result[]> {
+  const cluster = await startPgCluster({ durable: true });
+  const env = {
+    LOG_LEVEL: "warn",
+    LOMS_STORAGE: "postgres",
+    LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
+    LOMS_PG_REPLICAS: cluster.shards.map((s) => s.replica).join(","),
+  };
+  try {
+    const loms = await spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT", env });
+    const results: Result[] = [];
+    try {
+      results.push(
+        await http1(
+          "loms StocksInfo (postgres) — Connect JSON, HTTP/1.1",
+          `${loms.url}/loms.v1.StockService/StocksInfo`,
+          { sku: 1076963 },
+          {},
+        ),
+        await grpc("loms StocksInfo (postgres) — gRPC, h2c", loms.url, "StocksInfo"),
+        await grpc("loms OrderCreate (postgres) — gRPC, h2c", loms.url, "OrderCreate"),
+      );
+    } finally {
+      await loms.stop();
+    }
+    const shard0 = cluster.shards[0] as { primary: string; replica: string };
+    results.push(
+      await pgbench(
+        "pgbench: StocksInfo's SELECT on shard 0's replica",
+        shard0.replica,
+        "bench/pgbench/stocks-info.sql",
+      ),
+      await pgbench(
+        "pgbench: OrderCreate's 3 transactions on shard 0",
+        shard0.primary,
+        "bench/pgbench/order-create.sql",
+      ),
+    );
+    return results;
+  } finally {
+    await cluster.destroy();
+  }
+}
+
 async function benchLoms(): Promise<Result[]> {
   const storage = "memory";
   return [
@@ -129,7 +210,11 @@ function report(title: string, results: Result[]): string {
   ].join("\n");
 }
 
-const suites: Record<string, () => Promise<Result[]>> = { products: benchProducts, loms: benchLoms };
+const suites: Record<string, () => Promise<Result[]>> = {
+  products: benchProducts,
+  loms: benchLoms,
+  "loms-pg": benchLomsPostgres,
+};
 const only = process.argv[2];
 for (const [name, suite] of Object.entries(suites)) {
   if (only && only !== name) continue;

@@ -10,7 +10,7 @@ SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(cou
 
 -- name: GetOrder :one
 -- An order with its items (sorted by sku) in one round trip.
-SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at,
+SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
        array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
@@ -18,21 +18,37 @@ WHERE orders.id = $1
 GROUP BY orders.id;
 
 -- name: ChangeOrderStatus :execrows
--- Compare-and-set: moves the order to `status` only from one of `from_statuses`. Any change
--- releases a job's claim and asks the repair job to look again.
-UPDATE orders SET status = sqlc.arg(status), updated_at = sqlc.arg(now), lease_until = NULL, verified = false
+-- Compare-and-set: moves the order to `status` only from one of `from_statuses`. Any change ends
+-- the jobs' claims and asks the repair job to look again.
+UPDATE orders SET status = sqlc.arg(status), updated_at = sqlc.arg(now), version = version + 1, verified = false,
+                  expiry_lease_until = NULL, repair_lease_until = NULL
 WHERE id = sqlc.arg(id) AND status = ANY(sqlc.arg(from_statuses)::text[]);
 
--- name: ClaimStaleOrders :many
--- Claims up to `max` orders in one of `statuses` last changed before `before` that no live claim
--- holds, for `lease` (skipping rows another instance is claiming right now).
-UPDATE orders SET lease_until = sqlc.arg(lease_until)
+-- name: ClaimForExpiry :many
+-- Claims up to `max` orders awaiting payment last changed before `before` that no live expiry
+-- claim holds, until `lease_until` (skipping rows another instance is claiming right now).
+UPDATE orders SET expiry_lease_until = sqlc.arg(lease_until)
 WHERE id IN (
   SELECT candidate.id FROM orders AS candidate
-  WHERE candidate.status = ANY(sqlc.arg(statuses)::text[])
+  WHERE candidate.status = 'awaiting payment'
     AND candidate.updated_at < sqlc.arg(before)
-    AND (candidate.lease_until IS NULL OR candidate.lease_until < sqlc.arg(now))
-    AND (NOT sqlc.arg(unverified_only)::boolean OR NOT candidate.verified)
+    AND (candidate.expiry_lease_until IS NULL OR candidate.expiry_lease_until < sqlc.arg(now))
+  ORDER BY candidate.updated_at, candidate.id
+  LIMIT sqlc.arg(max)
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING id;
+
+-- name: ClaimForRepair :many
+-- Claims up to `max` orders in new or awaiting payment, not verified since their last change, last
+-- changed before `before`, that no live repair claim holds, until `lease_until`.
+UPDATE orders SET repair_lease_until = sqlc.arg(lease_until)
+WHERE id IN (
+  SELECT candidate.id FROM orders AS candidate
+  WHERE candidate.status IN ('new', 'awaiting payment')
+    AND NOT candidate.verified
+    AND candidate.updated_at < sqlc.arg(before)
+    AND (candidate.repair_lease_until IS NULL OR candidate.repair_lease_until < sqlc.arg(now))
   ORDER BY candidate.updated_at, candidate.id
   LIMIT sqlc.arg(max)
   FOR UPDATE SKIP LOCKED
@@ -40,15 +56,22 @@ WHERE id IN (
 RETURNING id;
 
 -- name: MarkVerified :exec
--- The repair job found the order consistent; unless it changed meanwhile, it need not look again.
-UPDATE orders SET verified = true, lease_until = NULL WHERE id = sqlc.arg(id) AND updated_at = sqlc.arg(updated_at);
+-- The repair job found the order consistent at `version`; unless it moved since, it need not look
+-- again. Its claim simply runs out, so no job run takes it up again meanwhile.
+UPDATE orders SET verified = true WHERE id = sqlc.arg(id) AND version = sqlc.arg(version);
 
 -- name: GetOrders :many
 -- Several orders with their items (sorted by sku), oldest change first: what a job claimed.
-SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at,
+SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
        array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
 WHERE orders.id = ANY(sqlc.arg(ids)::bigint[])
 GROUP BY orders.id
 ORDER BY orders.updated_at, orders.id;
+
+-- name: Unverify :exec
+-- Pay and cancel ask the repair job to look again before they touch stock; the new version makes a
+-- verification already under way miss. A job's claim is left alone: the expiry job cancels through
+-- the same code.
+UPDATE orders SET verified = false, version = version + 1 WHERE id = $1;

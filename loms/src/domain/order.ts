@@ -24,6 +24,11 @@ export interface Order {
   readonly items: readonly OrderItem[];
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * Bumped by every status change and whenever a payment or cancellation starts: background jobs
+   * act on an order only at the version they looked at.
+   */
+  readonly version: number;
 }
 
 /**

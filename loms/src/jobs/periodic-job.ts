@@ -21,8 +21,9 @@ export function startPeriodicJob(opts: {
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
   const tick = () => {
-    running = opts
-      .run()
+    // Promise.resolve().then: a run that throws before returning its promise is a failed run too.
+    running = Promise.resolve()
+      .then(() => opts.run())
       .then((n) => {
         if (n > 0) opts.logger.info({ job: opts.name, count: n }, opts.what);
       })

@@ -11,7 +11,9 @@ export function startRepairJob(
   return startPeriodicJob({
     name: "repair",
     intervalMs: opts.intervalMs,
-    run: () => repairOrders(deps, { graceMs: opts.graceMs ?? REPAIR_GRACE_MS, batch: 100, leaseMs: 60_000 }),
+    // A short lease: checking an order takes milliseconds, and a pay or cancel that crashes right
+    // after repair verified its order waits for this lease before repair may look again.
+    run: () => repairOrders(deps, { graceMs: opts.graceMs ?? REPAIR_GRACE_MS, batch: 100, leaseMs: 10_000 }),
     what: "repaired orders a crash left half-way",
     logger: opts.logger,
   });

@@ -22,6 +22,8 @@ export interface ExpiryOptions {
 export async function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise<number> {
   const batch = opts.batch ?? 100;
   let cancelled = 0;
+  // A claim ends when the job is done with an order; this run must still not take it up twice.
+  const seen = new Set<bigint>();
   for (;;) {
     const now = deps.clock.now();
     const claimed = await deps.orders.claimStale(
@@ -31,7 +33,9 @@ export async function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise
       now,
       opts.leaseMs ?? 60_000,
     );
-    for (const order of claimed) {
+    const fresh = claimed.filter((o) => !seen.has(o.id));
+    for (const order of fresh) {
+      seen.add(order.id);
       try {
         if (await orderCancel(deps, order.id)) cancelled++;
       } catch (err) {
@@ -39,6 +43,6 @@ export async function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise
         await repairOrder(deps, order); // paid meanwhile, or a payment cut short: settle it
       }
     }
-    if (claimed.length < batch) return cancelled;
+    if (claimed.length < batch || fresh.length === 0) return cancelled;
   }
 }

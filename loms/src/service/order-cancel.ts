@@ -15,6 +15,7 @@ export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<bool
   if (order.status !== OrderStatus.AwaitingPayment)
     throw new OrderStatusError(orderId, order.status, "cancel");
 
+  await deps.orders.unverify(orderId); // a crash from here on must reach the repair job
   const before = await deps.stocks.release(orderId);
   // Sold by a concurrent payment: the order ends paid.
   if (before === "sold") throw new OrderStatusError(orderId, OrderStatus.Paid, "cancel");

@@ -14,6 +14,7 @@ export async function orderPay(deps: LomsDeps, orderId: bigint): Promise<void> {
   if (order.status === OrderStatus.Paid) return;
   if (order.status !== OrderStatus.AwaitingPayment) throw new OrderStatusError(orderId, order.status, "pay");
 
+  await deps.orders.unverify(orderId); // a crash from here on must reach the repair job
   const before = await deps.stocks.sell(orderId);
   if (before !== "reserved" && before !== "sold") {
     // Released by a concurrent cancel or the expiry job: the order ends cancelled.

@@ -72,9 +72,10 @@ export interface OrderRepository {
    * Claims up to `limit` orders for a background job, for `leaseMs`: orders no live claim holds,
    * last changed before `before`, oldest first. "expiry": orders awaiting payment. "repair": orders
    * in new or awaiting payment that the repair job has not verified since their last change.
-   * Claims are exclusive across LOMS instances (FOR UPDATE SKIP LOCKED in PostgreSQL) and end when
-   * the order changes status or the lease runs out (a claimer that died), so a job walking through
-   * claims is never stuck on orders it could not act on.
+   * Claims are exclusive among the instances of one job across LOMS processes (FOR UPDATE SKIP
+   * LOCKED in PostgreSQL; each job has its own claim, so expiry and repair never wait on each other)
+   * and end when the order changes status or the lease runs out (a claimer that died), so a job
+   * walking through claims is never stuck on orders it could not act on.
    */
   claimStale(
     purpose: ClaimPurpose,
@@ -83,8 +84,20 @@ export interface OrderRepository {
     now: Date,
     leaseMs: number,
   ): Promise<Order[]>;
-  /** The repair job found the order consistent: unless it changed since `updatedAt`, skip it from now on. */
-  markVerified(orderId: bigint, updatedAt: Date): Promise<void>;
+  /**
+   * The repair job found the order consistent at `version`: unless it moved since, skip it from
+   * now on. Its claim just runs out, so the same job run never takes it up twice.
+   */
+  markVerified(orderId: bigint, version: number): Promise<void>;
+  /**
+   * Asks the repair job to look at the order again. Pay and cancel call it BEFORE touching stock,
+   * and bump its version, so a crash between the stock step and the status change is repaired even
+   * for an order the
+   * repair job had already verified (once that job's short claim on it has run out). Leaves claims
+   * alone — the expiry job cancels through the same code — and does not count as a change (the
+   * expiry clock keeps running).
+   */
+  unverify(orderId: bigint): Promise<void>;
 }
 
 /** Time, injected so jobs and tests control it. */

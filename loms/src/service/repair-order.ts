@@ -18,7 +18,10 @@ export async function repairOrder(deps: LomsDeps, order: Order): Promise<RepairO
   const now = deps.clock.now();
   const move = async (to: OrderStatus): Promise<RepairOutcome> => {
     const after = await deps.orders.changeStatus(order.id, [order.status], to, now);
-    return after?.status === to ? (to as RepairOutcome) : "consistent";
+    // Ours only if it carries our timestamp: a live request may have made the same move first.
+    return after?.status === to && after.updatedAt.getTime() === now.getTime()
+      ? (to as RepairOutcome)
+      : "consistent";
   };
   if (order.status === OrderStatus.New) {
     const state = (await deps.stocks.reservationOf(order.id)) ?? (await deps.stocks.abandon(order.id));
@@ -30,7 +33,7 @@ export async function repairOrder(deps: LomsDeps, order: Order): Promise<RepairO
     if (state === "sold") return move(OrderStatus.Paid);
     if (state === "released") return move(OrderStatus.Cancelled);
   }
-  await deps.orders.markVerified(order.id, order.updatedAt);
+  await deps.orders.markVerified(order.id, order.version);
   return "consistent";
 }
 
@@ -46,6 +49,7 @@ export async function repairOrders(
   opts: { graceMs: number; batch: number; leaseMs: number },
 ): Promise<number> {
   let repaired = 0;
+  const seen = new Set<bigint>(); // never the same order twice in one pass
   for (;;) {
     const now = deps.clock.now();
     const claimed = await deps.orders.claimStale(
@@ -55,9 +59,11 @@ export async function repairOrders(
       now,
       opts.leaseMs,
     );
-    for (const order of claimed) {
+    const fresh = claimed.filter((o) => !seen.has(o.id));
+    for (const order of fresh) {
+      seen.add(order.id);
       if ((await repairOrder(deps, order)) !== "consistent") repaired++;
     }
-    if (claimed.length < opts.batch) return repaired;
+    if (claimed.length < opts.batch || fresh.length === 0) return repaired;
   }
 }

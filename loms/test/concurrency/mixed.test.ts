@@ -64,7 +64,8 @@ async function runMix(seed: number, fixture: readonly Stock[]) {
     if (roll < 0.4) operations.push(() => orderCreate(loms.deps, userId, items));
     else if (roll < 0.65) operations.push(() => orderPay(loms.deps, someId()));
     else if (roll < 0.9) operations.push(() => orderCancel(loms.deps, someId()));
-    else if (roll < 0.95) operations.push(() => expireOrders(loms.deps, 0, randomInt(random, 1, 3)));
+    else if (roll < 0.95)
+      operations.push(() => expireOrders(loms.deps, { ttlMs: 0, batch: randomInt(random, 1, 3) }));
     else
       operations.push(() => stocksInfo(loms.deps, pick(random, skus)).then(() => orderInfo(loms.deps, 1n)));
   }

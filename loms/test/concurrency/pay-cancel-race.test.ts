@@ -126,7 +126,10 @@ describe("OrderPay racing OrderCancel on the same order", () => {
     for (let round = 0; round < 100; round++) {
       const id = await awaitingOrder(loms, [{ sku: 2958025n, count: 2 }]);
       loms.clock.advance(1);
-      const [pay, expired] = await Promise.allSettled([orderPay(loms.deps, id), expireOrders(loms.deps, 0)]);
+      const [pay, expired] = await Promise.allSettled([
+        orderPay(loms.deps, id),
+        expireOrders(loms.deps, { ttlMs: 0 }),
+      ]);
       const status = (await orderInfo(loms.deps, id)).status;
       seen.add(status);
       if (status === OrderStatus.Paid) {

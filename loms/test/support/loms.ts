@@ -1,7 +1,7 @@
 import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "../../src/adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
-import { type Order, type OrderItem, OrderStatus } from "../../src/domain/order.ts";
+import { normalizeItems, type Order, type OrderItem, OrderStatus } from "../../src/domain/order.ts";
 import type { Stock } from "../../src/domain/stock.ts";
 import { orderCancel } from "../../src/service/order-cancel.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
@@ -105,6 +105,19 @@ export async function failedOrder(loms: TestLoms, userId = 1n): Promise<bigint> 
   const orderId = (err as { orderId?: bigint }).orderId;
   if (orderId === undefined) throw err;
   return orderId;
+}
+
+/** An order a crash left in "new" right after it was stored: nothing reserved. */
+export async function newOrder(loms: TestLoms, items = someItems, userId = 1n): Promise<Order> {
+  return loms.orders.create(userId, normalizeItems(items), loms.clock.now());
+}
+
+/** An order a crash left in "new" after its stock was reserved, before the status change. */
+export async function newReservedOrder(loms: TestLoms, items = someItems, userId = 1n): Promise<Order> {
+  const order = await newOrder(loms, items, userId);
+  const outcome = await loms.stocks.reserve(order.id, order.items);
+  if (!outcome.ok) throw new Error(`could not reserve order ${order.id}: ${outcome.reason}`);
+  return order;
 }
 
 export async function readOrders(deps: Pick<LomsDeps, "orders">, ids: Iterable<bigint>): Promise<Order[]> {

@@ -7,7 +7,14 @@ type Calls<T> = { [K in keyof T]: number };
  * `inner` itself). Everything else goes to `inner`.
  */
 export class SpyOrderRepository implements OrderRepository {
-  readonly calls: Calls<OrderRepository> = { create: 0, get: 0, changeStatus: 0, listStale: 0 };
+  readonly calls: Calls<OrderRepository> = {
+    create: 0,
+    get: 0,
+    changeStatus: 0,
+    claimStale: 0,
+    markVerified: 0,
+    unverify: 0,
+  };
 
   constructor(
     readonly inner: OrderRepository,
@@ -29,9 +36,19 @@ export class SpyOrderRepository implements OrderRepository {
     return this.hooks.changeStatus ? this.hooks.changeStatus(...args) : this.inner.changeStatus(...args);
   }
 
-  listStale(...args: Parameters<OrderRepository["listStale"]>) {
-    this.calls.listStale++;
-    return this.hooks.listStale ? this.hooks.listStale(...args) : this.inner.listStale(...args);
+  claimStale(...args: Parameters<OrderRepository["claimStale"]>) {
+    this.calls.claimStale++;
+    return this.hooks.claimStale ? this.hooks.claimStale(...args) : this.inner.claimStale(...args);
+  }
+
+  markVerified(...args: Parameters<OrderRepository["markVerified"]>) {
+    this.calls.markVerified++;
+    return this.hooks.markVerified ? this.hooks.markVerified(...args) : this.inner.markVerified(...args);
+  }
+
+  unverify(...args: Parameters<OrderRepository["unverify"]>) {
+    this.calls.unverify++;
+    return this.hooks.unverify ? this.hooks.unverify(...args) : this.inner.unverify(...args);
   }
 }
 
@@ -43,6 +60,7 @@ export class SpyStockRepository implements StockRepository {
     sell: 0,
     release: 0,
     reservationOf: 0,
+    abandon: 0,
   };
 
   constructor(
@@ -73,6 +91,11 @@ export class SpyStockRepository implements StockRepository {
   reservationOf(...args: Parameters<StockRepository["reservationOf"]>) {
     this.calls.reservationOf++;
     return this.hooks.reservationOf ? this.hooks.reservationOf(...args) : this.inner.reservationOf(...args);
+  }
+
+  abandon(...args: Parameters<StockRepository["abandon"]>) {
+    this.calls.abandon++;
+    return this.hooks.abandon ? this.hooks.abandon(...args) : this.inner.abandon(...args);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { createLogger } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
-import { createLomsDeps } from "../../src/app.ts";
 import { loadLomsConfig } from "../../src/config.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
 import { systemClock } from "../../src/service/ports.ts";
@@ -13,6 +13,8 @@ describe("loadLomsConfig", () => {
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(600_000);
     expect(c.expiryIntervalMs).toBe(30_000);
+    expect(c.repairIntervalMs).toBe(10_000);
+    expect(c.repairGraceMs).toBe(30_000);
   });
 
   test("reads LOMS_* variables and the shared server ones", () => {
@@ -24,17 +26,28 @@ describe("loadLomsConfig", () => {
       LOMS_STORAGE: "memory",
       LOMS_ORDER_TTL_MS: "1500",
       LOMS_EXPIRY_INTERVAL_MS: "20",
+      LOMS_REPAIR_INTERVAL_MS: "30",
+      LOMS_REPAIR_GRACE_MS: "40",
     });
     expect(c.server).toEqual({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(1500);
     expect(c.expiryIntervalMs).toBe(20);
+    expect(c.repairIntervalMs).toBe(30);
+    expect(c.repairGraceMs).toBe(40);
   });
 
-  test("a zero ttl is allowed; a zero interval is raised to 1 ms so the job cannot spin", () => {
-    const c = loadLomsConfig({ LOMS_ORDER_TTL_MS: "0", LOMS_EXPIRY_INTERVAL_MS: "0" });
+  test("a zero ttl or grace is allowed; a zero interval is raised to 1 ms so a job cannot spin", () => {
+    const c = loadLomsConfig({
+      LOMS_ORDER_TTL_MS: "0",
+      LOMS_EXPIRY_INTERVAL_MS: "0",
+      LOMS_REPAIR_INTERVAL_MS: "0",
+      LOMS_REPAIR_GRACE_MS: "0",
+    });
     expect(c.orderTtlMs).toBe(0);
     expect(c.expiryIntervalMs).toBe(1);
+    expect(c.repairIntervalMs).toBe(1);
+    expect(c.repairGraceMs).toBe(0);
   });
 
   test("reads process.env when no env is given", () => {
@@ -49,12 +62,14 @@ describe("loadLomsConfig", () => {
   });
 
   test.each([
-    ["LOMS_STORAGE", "postgres"],
+    ["LOMS_STORAGE", "mysql"],
     ["LOMS_STORAGE", ""],
     ["LOMS_ORDER_TTL_MS", "ten minutes"],
     ["LOMS_ORDER_TTL_MS", "-1"],
     ["LOMS_ORDER_TTL_MS", "1.5"],
     ["LOMS_EXPIRY_INTERVAL_MS", "soon"],
+    ["LOMS_REPAIR_INTERVAL_MS", "-5"],
+    ["LOMS_REPAIR_GRACE_MS", "half a minute"],
     ["LOMS_PORT", "70000"],
     ["LOG_LEVEL", "loud"],
   ])("a bad %s (%p) fails start-up naming the variable", (name, value) => {
@@ -62,12 +77,72 @@ describe("loadLomsConfig", () => {
   });
 });
 
-describe("createLomsDeps", () => {
+describe("loadLomsConfig: PostgreSQL settings", () => {
+  test("defaults: two order shards, each a primary with its replica; stocks on shard 0", () => {
+    const c = loadLomsConfig({});
+    expect(c.postgres).toEqual({
+      shards: [
+        {
+          primary: "postgres://postgres@127.0.0.1:55432/loms",
+          replica: "postgres://postgres@127.0.0.1:55433/loms",
+        },
+        {
+          primary: "postgres://postgres@127.0.0.1:55434/loms",
+          replica: "postgres://postgres@127.0.0.1:55435/loms",
+        },
+      ],
+      stockShard: 0,
+      poolMax: 10,
+      prepare: true,
+    });
+  });
+
+  test("comma-separated primaries and replicas pair up in order; no replicas means reads go to primaries", () => {
+    const c = loadLomsConfig({
+      LOMS_STORAGE: "postgres",
+      LOMS_PG_PRIMARIES: "postgres://a/x, postgres://b/x ,postgres://c/x",
+      LOMS_PG_REPLICAS: "",
+      LOMS_PG_STOCK_SHARD: "2",
+      LOMS_PG_POOL_MAX: "0",
+      LOMS_PG_PREPARE: "false",
+    });
+    expect(c.storage).toBe("postgres");
+    expect(c.postgres).toEqual({
+      shards: [
+        { primary: "postgres://a/x", replica: undefined },
+        { primary: "postgres://b/x", replica: undefined },
+        { primary: "postgres://c/x", replica: undefined },
+      ],
+      stockShard: 2,
+      poolMax: 1,
+      prepare: false,
+    });
+  });
+
+  test.each([
+    [{ LOMS_PG_PRIMARIES: " , " }, "LOMS_PG_PRIMARIES"],
+    [
+      { LOMS_PG_PRIMARIES: "postgres://a/x", LOMS_PG_REPLICAS: "postgres://r1/x,postgres://r2/x" },
+      "LOMS_PG_REPLICAS",
+    ],
+    [{ LOMS_PG_STOCK_SHARD: "2" }, "LOMS_PG_STOCK_SHARD"],
+    [{ LOMS_PG_PREPARE: "yes" }, "LOMS_PG_PREPARE"],
+  ])("inconsistent shard settings %p fail start-up naming %p", (env, name) => {
+    expect(() => loadLomsConfig(env)).toThrow(name);
+  });
+});
+
+describe("openLomsStorage", () => {
   test("memory storage: fresh repositories holding the course fixture, and the system clock", async () => {
+    // Imported here: app.ts pulls in the PostgreSQL adapters, which the config tests above do not need.
+    const { openLomsStorage } = await import("../../src/app.ts");
     const config = loadLomsConfig({});
-    const a = createLomsDeps(config);
-    const b = createLomsDeps(config);
+    const logger = createLogger("test", "silent");
+    const sa = await openLomsStorage(config, logger);
+    const sb = await openLomsStorage(config, logger);
+    const [a, b] = [sa.deps, sb.deps];
     expect(a.clock).toBe(systemClock);
+    expect(await sa.ready()).toBe(true);
     for (const row of STOCK_FIXTURE) {
       expect(await a.stocks.available(row.sku)).toBe(Math.max(0, row.totalCount - row.reserved));
     }
@@ -78,8 +153,12 @@ describe("createLomsDeps", () => {
     expect(await b.orders.get(1n)).toBeUndefined();
     // The shared fixture constant is not changed by reservations.
     expect(STOCK_FIXTURE.find((s) => s.sku === 1625903n)?.reserved).toBe(0);
+    await sa.close();
+    await sb.close();
   });
+});
 
+describe("systemClock", () => {
   test("systemClock tells wall time", () => {
     const before = Date.now();
     const now = systemClock.now().getTime();

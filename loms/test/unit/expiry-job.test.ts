@@ -35,14 +35,14 @@ describe("startExpiryJob", () => {
     await job.stop();
 
     expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
-    const runs = spy.calls.listStale;
+    const runs = spy.calls.claimStale;
     expect(runs).toBeGreaterThanOrEqual(1);
 
     // New stale work appears, but a stopped job must not pick it up.
     const later = await awaitingOrder(loms);
     loms.clock.advance(1);
     await severalIntervals();
-    expect(spy.calls.listStale).toBe(runs);
+    expect(spy.calls.claimStale).toBe(runs);
     expect(await statusOf(loms, later)).toBe(OrderStatus.AwaitingPayment);
   });
 
@@ -51,7 +51,7 @@ describe("startExpiryJob", () => {
     const job = startExpiryJob(loms.deps, { ttlMs: 1000, intervalMs: 5, logger: silent });
     try {
       const id = await awaitingOrder(loms);
-      await waitUntil(() => spy.calls.listStale >= 3, "three runs");
+      await waitUntil(() => spy.calls.claimStale >= 3, "three runs");
       expect(await statusOf(loms, id)).toBe(OrderStatus.AwaitingPayment); // younger than the ttl
       loms.clock.advance(1001);
       await waitUntil(async () => (await statusOf(loms, id)) === OrderStatus.Cancelled, "the order expires");
@@ -67,55 +67,55 @@ describe("startExpiryJob", () => {
     const job = startExpiryJob(loms.deps, { ttlMs: 0, intervalMs: 5, logger: silent });
     await job.stop();
     await severalIntervals();
-    expect(spy.calls.listStale).toBe(0);
+    expect(spy.calls.claimStale).toBe(0);
     expect(await statusOf(loms, id)).toBe(OrderStatus.AwaitingPayment);
   });
 
   test("stop() waits for the run in progress to finish, and nothing runs after it", async () => {
     const gate = deferred();
     const { loms, spy } = spiedLoms({
-      listStale: async (...args) => {
+      claimStale: async (...args) => {
         await gate.promise;
-        return spy.inner.listStale(...args);
+        return spy.inner.claimStale(...args);
       },
     });
     const id = await awaitingOrder(loms);
     loms.clock.advance(1);
     const job = startExpiryJob(loms.deps, { ttlMs: 0, intervalMs: 5, logger: silent });
-    await waitUntil(() => spy.calls.listStale === 1, "the first run starts");
+    await waitUntil(() => spy.calls.claimStale === 1, "the first run starts");
 
     let stopped = false;
     const stopping = job.stop().then(() => {
       stopped = true;
     });
     await flush();
-    expect(stopped).toBe(false); // the run is still blocked in listStale
+    expect(stopped).toBe(false); // the run is still blocked in claimStale
 
     gate.resolve();
     await stopping;
     // The run in progress completed before stop() resolved.
     expect(await statusOf(loms, id)).toBe(OrderStatus.Cancelled);
-    const runs = spy.calls.listStale;
+    const runs = spy.calls.claimStale;
     await severalIntervals();
-    expect(spy.calls.listStale).toBe(runs);
+    expect(spy.calls.claimStale).toBe(runs);
   });
 
   test("runs never overlap: the next run is scheduled when the current one ends", async () => {
     let inFlight = 0;
     let maxInFlight = 0;
     const { loms, spy } = spiedLoms({
-      listStale: async (...args) => {
+      claimStale: async (...args) => {
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         // Take longer than the interval.
         await Bun.sleep(3);
         await flush();
         inFlight--;
-        return spy.inner.listStale(...args);
+        return spy.inner.claimStale(...args);
       },
     });
     const job = startExpiryJob(loms.deps, { ttlMs: 0, intervalMs: 1, logger: silent });
-    await waitUntil(() => spy.calls.listStale >= 5, "five runs");
+    await waitUntil(() => spy.calls.claimStale >= 5, "five runs");
     await job.stop();
     expect(maxInFlight).toBe(1);
     expect(inFlight).toBe(0);
@@ -126,9 +126,9 @@ describe("startExpiryJob", () => {
     const logger = createLogger("test", "info", { write: (s: string) => void lines.push(JSON.parse(s)) });
     let failures = 1;
     const { loms, spy } = spiedLoms({
-      listStale: async (...args) => {
+      claimStale: async (...args) => {
         if (failures-- > 0) throw new Error("orders database unavailable");
-        return spy.inner.listStale(...args);
+        return spy.inner.claimStale(...args);
       },
     });
     const id = await awaitingOrder(loms);
@@ -138,12 +138,12 @@ describe("startExpiryJob", () => {
     await waitUntil(async () => (await statusOf(loms, id)) === OrderStatus.Cancelled, "the order expires");
     await job.stop();
 
-    expect(spy.calls.listStale).toBeGreaterThanOrEqual(2);
-    const failed = lines.find((l) => l.msg === "order expiry run failed");
-    expect(failed?.level).toBe("error");
+    expect(spy.calls.claimStale).toBeGreaterThanOrEqual(2);
+    const failed = lines.find((l) => l.msg === "background job run failed");
+    expect(failed).toMatchObject({ level: "error", job: "expiry" });
     expect(JSON.stringify(failed?.err)).toContain("orders database unavailable");
     const expired = lines.find((l) => l.msg === "expired unpaid orders");
-    expect(expired).toMatchObject({ level: "info", cancelled: 1, ttlMs: 0 });
+    expect(expired).toMatchObject({ level: "info", job: "expiry", count: 1 });
     // Quiet when there is nothing to expire: exactly one such line for the one order.
     expect(lines.filter((l) => l.msg === "expired unpaid orders")).toHaveLength(1);
   });

@@ -220,6 +220,80 @@ describe("MemoryStockRepository", () => {
     });
   });
 
+  describe("abandon", () => {
+    test("an order with no reservation: records released, returns released; a later reserve is settled", async () => {
+      const stocks = repo();
+      expect(await stocks.abandon(1n)).toBe("released");
+      expect(await stocks.reservationOf(1n)).toBe("released");
+      expect(stocks.snapshot()).toEqual(fixture);
+      expect(await stocks.reserve(1n, [{ sku: 1n, count: 1 }])).toEqual({
+        ok: false,
+        reason: "settled",
+        state: "released",
+      });
+      expect(stocks.snapshot()).toEqual(fixture);
+      // Nothing is held: releasing or selling the abandoned order changes nothing.
+      expect(await stocks.release(1n)).toBe("released");
+      expect(await stocks.sell(1n)).toBe("released");
+      expect(stocks.snapshot()).toEqual(fixture);
+    });
+
+    test("is idempotent: abandoning again still says released", async () => {
+      const stocks = repo();
+      expect(await stocks.abandon(1n)).toBe("released");
+      expect(await stocks.abandon(1n)).toBe("released");
+      expect(stocks.snapshot()).toEqual(fixture);
+    });
+
+    test("a reserve that came first wins: returns reserved and keeps the reservation", async () => {
+      const stocks = repo();
+      await stocks.reserve(1n, [{ sku: 1n, count: 3 }]);
+      const reserved = stocks.snapshot();
+      expect(await stocks.abandon(1n)).toBe("reserved");
+      expect(await stocks.reservationOf(1n)).toBe("reserved");
+      expect(stocks.snapshot()).toEqual(reserved);
+      expect(row(stocks, 1n)).toEqual({ sku: 1n, totalCount: 10, reserved: 5 });
+      // The reservation is intact: it can still be sold, once.
+      expect(await stocks.sell(1n)).toBe("reserved");
+      expect(row(stocks, 1n)).toEqual({ sku: 1n, totalCount: 7, reserved: 2 });
+    });
+
+    test("a settled order: returns its state (sold / released), no change", async () => {
+      const stocks = repo();
+      await stocks.reserve(1n, [{ sku: 1n, count: 3 }]);
+      await stocks.sell(1n);
+      await stocks.reserve(2n, [{ sku: 2n, count: 2 }]);
+      await stocks.release(2n);
+      const after = stocks.snapshot();
+      expect(await stocks.abandon(1n)).toBe("sold");
+      expect(await stocks.abandon(2n)).toBe("released");
+      expect(stocks.snapshot()).toEqual(after);
+      expect(await stocks.reservationOf(1n)).toBe("sold");
+      expect(await stocks.reservationOf(2n)).toBe("released");
+    });
+
+    test("racing a reserve of the same order: exactly one of them takes effect", async () => {
+      for (const reserveFirst of [true, false]) {
+        const stocks = repo();
+        const items = [{ sku: 2n, count: 2 }];
+        const [reserved, abandoned] = reserveFirst
+          ? await Promise.all([stocks.reserve(1n, items), stocks.abandon(1n)])
+          : await Promise.all([stocks.abandon(1n), stocks.reserve(1n, items)]).then(
+              ([a, r]) => [r, a] as const,
+            );
+        if (reserved.ok) {
+          expect(abandoned).toBe("reserved");
+          expect(row(stocks, 2n)).toEqual({ sku: 2n, totalCount: 5, reserved: 2 });
+        } else {
+          expect(abandoned).toBe("released");
+          expect(reserved).toEqual({ ok: false, reason: "settled", state: "released" });
+          expect(stocks.snapshot()).toEqual(fixture);
+        }
+        expect(reserved.ok).toBe(reserveFirst);
+      }
+    });
+  });
+
   test("reservations are per order: settling one leaves another untouched", async () => {
     const stocks = repo();
     await stocks.reserve(1n, [{ sku: 2n, count: 2 }]);

@@ -55,12 +55,15 @@ describe("orderInfo", () => {
       items: [{ sku: 1076963n, count: 1 }],
       createdAt: new Date(0),
       updatedAt: new Date(0),
+      version: 0,
     };
     const orders: OrderRepository = {
       create: async () => order,
       get: async (id) => (id === big ? order : undefined),
       changeStatus: async () => undefined,
-      listStale: async () => [],
+      claimStale: async () => [],
+      markVerified: async () => {},
+      unverify: async () => {},
     };
     expect(await orderInfo({ orders }, big)).toEqual(order);
     // 2^63 - 1 and its neighbours round to the same double: they must not be confused.

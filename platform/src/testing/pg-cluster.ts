@@ -34,6 +34,8 @@ export interface PgClusterOptions {
    * (read-your-writes on the replica), and writes on a primary block while its replica is down.
    */
   sync?: boolean;
+  /** fsync and full-page writes on, as `just infra up` runs it (benchmarks); off by default for speed. */
+  durable?: boolean;
 }
 
 const SCRIPT = new URL("../../../scripts/pg-cluster.sh", import.meta.url).pathname;
@@ -73,7 +75,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<TestP
     SHARDS: String(shards),
     BASE_PORT: String(basePort),
     SYNC: sync ? "1" : "0",
-    FAST: "1",
+    FAST: opts.durable ? "0" : "1",
     AUTH: "trust",
     DB_NAME: "loms",
   };

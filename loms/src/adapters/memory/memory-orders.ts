@@ -3,8 +3,8 @@ import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
 
 interface Row {
   order: Order;
-  /** A job's claim runs until then (ms since the epoch); 0 = unclaimed. */
-  leaseUntil: number;
+  /** Each job's claim runs until then (ms since the epoch); 0 = unclaimed. */
+  lease: Record<ClaimPurpose, number>;
   /** The repair job checked this status; reset by every change. */
   verified: boolean;
 }
@@ -22,8 +22,9 @@ export class MemoryOrderRepository implements OrderRepository {
       items,
       createdAt: now,
       updatedAt: now,
+      version: 0,
     };
-    this.rows.set(order.id, { order, leaseUntil: 0, verified: false });
+    this.rows.set(order.id, { order, lease: { expiry: 0, repair: 0 }, verified: false });
     return order;
   }
 
@@ -39,8 +40,8 @@ export class MemoryOrderRepository implements OrderRepository {
   ): Promise<Order | undefined> {
     const row = this.rows.get(orderId);
     if (!row || !from.includes(row.order.status)) return row?.order;
-    row.order = { ...row.order, status: to, updatedAt: now };
-    row.leaseUntil = 0;
+    row.order = { ...row.order, status: to, updatedAt: now, version: row.order.version + 1 };
+    row.lease = { expiry: 0, repair: 0 };
     row.verified = false;
     return row.order;
   }
@@ -59,7 +60,7 @@ export class MemoryOrderRepository implements OrderRepository {
         (r) =>
           statuses.includes(r.order.status) &&
           r.order.updatedAt < before &&
-          r.leaseUntil < now.getTime() &&
+          r.lease[purpose] < now.getTime() &&
           (purpose === "expiry" || !r.verified),
       )
       .sort(
@@ -67,15 +68,20 @@ export class MemoryOrderRepository implements OrderRepository {
           a.order.updatedAt.getTime() - b.order.updatedAt.getTime() || Number(a.order.id - b.order.id),
       )
       .slice(0, limit);
-    for (const r of candidates) r.leaseUntil = now.getTime() + leaseMs;
+    for (const r of candidates) r.lease[purpose] = now.getTime() + leaseMs;
     return candidates.map((r) => r.order);
   }
 
-  async markVerified(orderId: bigint, updatedAt: Date): Promise<void> {
+  async markVerified(orderId: bigint, version: number): Promise<void> {
     const row = this.rows.get(orderId);
-    if (row && row.order.updatedAt.getTime() === updatedAt.getTime()) {
-      row.verified = true;
-      row.leaseUntil = 0;
+    if (row && row.order.version === version) row.verified = true;
+  }
+
+  async unverify(orderId: bigint): Promise<void> {
+    const row = this.rows.get(orderId);
+    if (row) {
+      row.verified = false;
+      row.order = { ...row.order, version: row.order.version + 1 };
     }
   }
 }

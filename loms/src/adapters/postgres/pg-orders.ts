@@ -2,20 +2,17 @@ import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
 import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
 import {
   changeOrderStatus,
-  claimStaleOrders,
+  claimForExpiry,
+  claimForRepair,
   createOrder,
   type GetOrderRow,
   getOrder,
   getOrders,
   insertOrderItems,
   markVerified,
+  unverify,
 } from "./gen/orders_sql.ts";
 import type { ReplicatedDb } from "./replica.ts";
-
-const CLAIMED_STATUSES: Record<ClaimPurpose, OrderStatus[]> = {
-  expiry: ["awaiting payment"],
-  repair: ["new", "awaiting payment"],
-};
 
 function toOrder(row: GetOrderRow): Order {
   const skus = row.skus ?? [];
@@ -27,6 +24,7 @@ function toOrder(row: GetOrderRow): Order {
     items: skus.map((sku, i) => ({ sku, count: counts[i] ?? 0 })),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    version: row.version,
   };
 }
 
@@ -46,7 +44,7 @@ export class PgShardOrders implements OrderRepository {
         skus: items.map((i) => i.sku),
         counts: items.map((i) => i.count),
       });
-      return { id: created.id, userId, status: "new", items, createdAt: now, updatedAt: now };
+      return { id: created.id, userId, status: "new", items, createdAt: now, updatedAt: now, version: 0 };
     });
   }
 
@@ -74,19 +72,20 @@ export class PgShardOrders implements OrderRepository {
     now: Date,
     leaseMs: number,
   ): Promise<Order[]> {
-    const claimed = await claimStaleOrders(this.db.primary, {
-      leaseUntil: new Date(now.getTime() + leaseMs),
-      statuses: CLAIMED_STATUSES[purpose],
-      before,
-      now,
-      unverifiedOnly: purpose === "repair",
-      max: limit,
-    });
+    const args = { leaseUntil: new Date(now.getTime() + leaseMs), before, now, max: limit };
+    const claimed =
+      purpose === "expiry"
+        ? await claimForExpiry(this.db.primary, args)
+        : await claimForRepair(this.db.primary, args);
     if (claimed.length === 0) return [];
     return (await getOrders(this.db.primary, { ids: claimed.map((r) => r.id) })).map(toOrder);
   }
 
-  async markVerified(orderId: bigint, updatedAt: Date): Promise<void> {
-    await markVerified(this.db.primary, { id: orderId, updatedAt });
+  async markVerified(orderId: bigint, version: number): Promise<void> {
+    await markVerified(this.db.primary, { id: orderId, version });
+  }
+
+  async unverify(orderId: bigint): Promise<void> {
+    await unverify(this.db.primary, { id: orderId });
   }
 }

@@ -53,7 +53,11 @@ export class ShardedOrderRepository implements OrderRepository {
     return claimed;
   }
 
-  async markVerified(orderId: bigint, updatedAt: Date): Promise<void> {
-    await this.shardOf(orderId)?.markVerified(orderId, updatedAt);
+  async markVerified(orderId: bigint, version: number): Promise<void> {
+    await this.shardOf(orderId)?.markVerified(orderId, version);
+  }
+
+  async unverify(orderId: bigint): Promise<void> {
+    await this.shardOf(orderId)?.unverify(orderId);
   }
 }

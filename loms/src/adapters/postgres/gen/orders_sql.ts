@@ -47,7 +47,7 @@ export async function insertOrderItems(sql: Db, args: InsertOrderItemsArgs): Pro
   await run(sql, insertOrderItemsQuery, [args.orderId, args.skus, args.counts]);
 }
 
-export const getOrderQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at,
+export const getOrderQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
        array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
@@ -64,6 +64,7 @@ export interface GetOrderRow {
   status: string;
   createdAt: Date;
   updatedAt: Date;
+  version: number;
   skus: bigint[];
   counts: number[];
 }
@@ -83,12 +84,14 @@ export async function getOrder(sql: Db, args: GetOrderArgs): Promise<GetOrderRow
     status: row[2],
     createdAt: row[3],
     updatedAt: row[4],
-    skus: row[5],
-    counts: row[6],
+    version: row[5],
+    skus: row[6],
+    counts: row[7],
   };
 }
 
-export const changeOrderStatusQuery = `UPDATE orders SET status = $1, updated_at = $2, lease_until = NULL, verified = false
+export const changeOrderStatusQuery = `UPDATE orders SET status = $1, updated_at = $2, version = version + 1, verified = false,
+                  expiry_lease_until = NULL, repair_lease_until = NULL
 WHERE id = $3 AND status = ANY($4::text[])`;
 
 export interface ChangeOrderStatusArgs {
@@ -99,51 +102,46 @@ export interface ChangeOrderStatusArgs {
 }
 
 /**
- * Compare-and-set: moves the order to `status` only from one of `from_statuses`. Any change
- * releases a job's claim and asks the repair job to look again.
+ * Compare-and-set: moves the order to `status` only from one of `from_statuses`. Any change ends
+ * the jobs' claims and asks the repair job to look again.
  */
 export async function changeOrderStatus(sql: Db, args: ChangeOrderStatusArgs): Promise<number> {
   const result = await run(sql, changeOrderStatusQuery, [args.status, args.now, args.id, args.fromStatuses]);
   return result.count;
 }
 
-export const claimStaleOrdersQuery = `UPDATE orders SET lease_until = $1
+export const claimForExpiryQuery = `UPDATE orders SET expiry_lease_until = $1
 WHERE id IN (
   SELECT candidate.id FROM orders AS candidate
-  WHERE candidate.status = ANY($2::text[])
-    AND candidate.updated_at < $3
-    AND (candidate.lease_until IS NULL OR candidate.lease_until < $4)
-    AND (NOT $5::boolean OR NOT candidate.verified)
+  WHERE candidate.status = 'awaiting payment'
+    AND candidate.updated_at < $2
+    AND (candidate.expiry_lease_until IS NULL OR candidate.expiry_lease_until < $3)
   ORDER BY candidate.updated_at, candidate.id
-  LIMIT $6
+  LIMIT $4
   FOR UPDATE SKIP LOCKED
 )
 RETURNING id`;
 
-export interface ClaimStaleOrdersArgs {
+export interface ClaimForExpiryArgs {
   leaseUntil: Date | null;
-  statuses: string[];
   before: Date;
   now: Date | null;
-  unverifiedOnly: boolean;
   max: number;
 }
 
-export interface ClaimStaleOrdersRow {
+export interface ClaimForExpiryRow {
   id: bigint;
 }
 
 /**
- * Claims up to `max` orders in one of `statuses` last changed before `before` that no live claim
- * holds, for `lease` (skipping rows another instance is claiming right now).
+ * Claims up to `max` orders awaiting payment last changed before `before` that no live expiry
+ * claim holds, until `lease_until` (skipping rows another instance is claiming right now).
  */
-export async function claimStaleOrders(sql: Db, args: ClaimStaleOrdersArgs): Promise<ClaimStaleOrdersRow[]> {
-  const rows = await run(sql, claimStaleOrdersQuery, [
+export async function claimForExpiry(sql: Db, args: ClaimForExpiryArgs): Promise<ClaimForExpiryRow[]> {
+  const rows = await run(sql, claimForExpiryQuery, [
     args.leaseUntil,
-    args.statuses,
     args.before,
     args.now,
-    args.unverifiedOnly,
     args.max,
   ]).values();
   return rows.map((row) => ({
@@ -151,21 +149,62 @@ export async function claimStaleOrders(sql: Db, args: ClaimStaleOrdersArgs): Pro
   }));
 }
 
-export const markVerifiedQuery = `UPDATE orders SET verified = true, lease_until = NULL WHERE id = $1 AND updated_at = $2`;
+export const claimForRepairQuery = `UPDATE orders SET repair_lease_until = $1
+WHERE id IN (
+  SELECT candidate.id FROM orders AS candidate
+  WHERE candidate.status IN ('new', 'awaiting payment')
+    AND NOT candidate.verified
+    AND candidate.updated_at < $2
+    AND (candidate.repair_lease_until IS NULL OR candidate.repair_lease_until < $3)
+  ORDER BY candidate.updated_at, candidate.id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING id`;
 
-export interface MarkVerifiedArgs {
+export interface ClaimForRepairArgs {
+  leaseUntil: Date | null;
+  before: Date;
+  now: Date | null;
+  max: number;
+}
+
+export interface ClaimForRepairRow {
   id: bigint;
-  updatedAt: Date;
 }
 
 /**
- * The repair job found the order consistent; unless it changed meanwhile, it need not look again.
+ * Claims up to `max` orders in new or awaiting payment, not verified since their last change, last
+ * changed before `before`, that no live repair claim holds, until `lease_until`.
  */
-export async function markVerified(sql: Db, args: MarkVerifiedArgs): Promise<void> {
-  await run(sql, markVerifiedQuery, [args.id, args.updatedAt]);
+export async function claimForRepair(sql: Db, args: ClaimForRepairArgs): Promise<ClaimForRepairRow[]> {
+  const rows = await run(sql, claimForRepairQuery, [
+    args.leaseUntil,
+    args.before,
+    args.now,
+    args.max,
+  ]).values();
+  return rows.map((row) => ({
+    id: row[0],
+  }));
 }
 
-export const getOrdersQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at,
+export const markVerifiedQuery = `UPDATE orders SET verified = true WHERE id = $1 AND version = $2`;
+
+export interface MarkVerifiedArgs {
+  id: bigint;
+  version: number;
+}
+
+/**
+ * The repair job found the order consistent at `version`; unless it moved since, it need not look
+ * again. Its claim simply runs out, so no job run takes it up again meanwhile.
+ */
+export async function markVerified(sql: Db, args: MarkVerifiedArgs): Promise<void> {
+  await run(sql, markVerifiedQuery, [args.id, args.version]);
+}
+
+export const getOrdersQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
        array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
@@ -183,6 +222,7 @@ export interface GetOrdersRow {
   status: string;
   createdAt: Date;
   updatedAt: Date;
+  version: number;
   skus: bigint[];
   counts: number[];
 }
@@ -198,9 +238,25 @@ export async function getOrders(sql: Db, args: GetOrdersArgs): Promise<GetOrders
     status: row[2],
     createdAt: row[3],
     updatedAt: row[4],
-    skus: row[5],
-    counts: row[6],
+    version: row[5],
+    skus: row[6],
+    counts: row[7],
   }));
+}
+
+export const unverifyQuery = `UPDATE orders SET verified = false, version = version + 1 WHERE id = $1`;
+
+export interface UnverifyArgs {
+  id: bigint;
+}
+
+/**
+ * Pay and cancel ask the repair job to look again before they touch stock; the new version makes a
+ * verification already under way miss. A job's claim is left alone: the expiry job cancels through
+ * the same code.
+ */
+export async function unverify(sql: Db, args: UnverifyArgs): Promise<void> {
+  await run(sql, unverifyQuery, [args.id]);
 }
 
 // Every parameter is sent with type 0 (unknown): the server infers it from the SQL, as sqlc did, and
