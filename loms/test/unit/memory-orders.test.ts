@@ -172,7 +172,13 @@ describe("MemoryOrderRepository", () => {
       const orders = await seeded();
       expect(ids(await orders.claimStale("repair", t(100), 3, t(1000), LEASE))).toEqual([7n, 2n, 4n]);
       // Every stale order awaiting payment, those repair holds included.
-      expect(ids(await orders.claimStale("expiry", t(100), 10, t(1000), LEASE))).toEqual([2n, 4n, 1n, 3n, 5n]);
+      expect(ids(await orders.claimStale("expiry", t(100), 10, t(1000), LEASE))).toEqual([
+        2n,
+        4n,
+        1n,
+        3n,
+        5n,
+      ]);
       // Repair's own claims still exclude repair.
       expect(ids(await orders.claimStale("repair", t(100), 10, t(1000), LEASE))).toEqual([1n, 3n, 5n]);
       expect(await orders.claimStale("expiry", t(100), 10, t(1000), LEASE)).toEqual([]);
