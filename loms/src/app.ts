@@ -8,15 +8,18 @@ import {
 import { protoDocs } from "@route256/proto/docs.ts";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
+import { Counter, Gauge } from "prom-client";
 import { MemoryOrderRepository } from "./adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "./adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "./adapters/memory/stock-fixture.ts";
 import { startEmbeddedPostgres } from "./adapters/postgres/pglite.ts";
 import { openPostgresStorage } from "./adapters/postgres/storage.ts";
 import type { LomsConfig } from "./config.ts";
+import { openEvents } from "./events.ts";
 import { startExpiryJob } from "./jobs/expiry-job.ts";
+import { startOutboxRelay } from "./jobs/outbox-relay.ts";
 import { startRepairJob } from "./jobs/repair-job.ts";
-import { type LomsDeps, systemClock } from "./service/ports.ts";
+import { type LomsDeps, type OutboxSource, systemClock } from "./service/ports.ts";
 import { lomsRoutes } from "./transport/connect.ts";
 import { lomsGateway } from "./transport/rest-gateway.ts";
 
@@ -29,6 +32,8 @@ export interface RunningLoms {
 /** Where orders and stocks live, and how to let go of it. */
 export interface LomsStorage {
   readonly deps: LomsDeps;
+  /** Where the order events written with each status change wait for the relay. */
+  readonly outbox: OutboxSource;
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -36,16 +41,15 @@ export interface LomsStorage {
 /** The storage LOMS_STORAGE names: memory, PGlite (embedded PostgreSQL) or the PostgreSQL cluster. */
 export async function openLomsStorage(config: LomsConfig, logger: Logger): Promise<LomsStorage> {
   switch (config.storage) {
-    case "memory":
+    case "memory": {
+      const orders = new MemoryOrderRepository();
       return {
-        deps: {
-          orders: new MemoryOrderRepository(),
-          stocks: new MemoryStockRepository(STOCK_FIXTURE),
-          clock: systemClock,
-        },
+        deps: { orders, stocks: new MemoryStockRepository(STOCK_FIXTURE), clock: systemClock },
+        outbox: orders,
         ready: async () => true,
         close: async () => {},
       };
+    }
     case "pglite": {
       // One shard on one embedded database that also holds the stocks; one connection (PGlite).
       const embedded = await startEmbeddedPostgres(config.pgliteDir, logger);
@@ -82,10 +86,26 @@ export async function startLoms(
   const logger = overrides.logger ?? createLogger("loms", config.server.logLevel);
   const storage = overrides.storage ?? (await openLomsStorage(config, logger));
   const deps = storage.deps;
+  const metrics = createRpcMetrics("loms");
+  const payments = new Counter({
+    name: "loms_payment_results_total",
+    help: "Payment results consumed from the payments topic, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [metrics.registry],
+  });
+  new Gauge({
+    name: "loms_outbox_backlog",
+    help: "Order events written but not yet published",
+    registers: [metrics.registry],
+    async collect() {
+      this.set(await storage.outbox.backlog());
+    },
+  });
+  const events = openEvents(config, deps, logger, (outcome) => payments.inc({ outcome }));
   const server = await serveOnePort({
     config: config.server,
     logger,
-    metrics: createRpcMetrics("loms"),
+    metrics,
     services: [OrderService, StockService],
     routes: lomsRoutes(deps),
     rest: lomsGateway,
@@ -106,6 +126,7 @@ export async function startLoms(
     },
   });
   const jobs = [
+    startOutboxRelay(storage.outbox, events.publisher, { intervalMs: config.events.relayIntervalMs, logger }),
     startExpiryJob(deps, { ttlMs: config.orderTtlMs, intervalMs: config.expiryIntervalMs, logger }),
     startRepairJob(deps, { intervalMs: config.repairIntervalMs, graceMs: config.repairGraceMs, logger }),
   ];
@@ -115,6 +136,7 @@ export async function startLoms(
     async close() {
       await server.close();
       await Promise.all(jobs.map((j) => j.stop()));
+      await events.close();
       await storage.close();
     },
   };

@@ -17,6 +17,9 @@ const lomsEnv = z.object({
   LOMS_PG_POOL_MAX: envVar.count(10),
   LOMS_PG_PREPARE: z.enum(["true", "false"]).default("true"),
   LOMS_PGLITE_DIR: z.string().default(".run/pglite"),
+  LOMS_EVENTS: z.enum(["memory", "kafka"]).default("memory"),
+  LOMS_KAFKA_BROKERS: envVar.list("127.0.0.1:9092"),
+  LOMS_RELAY_INTERVAL_MS: envVar.count(100),
 });
 
 export interface ShardUrls {
@@ -48,6 +51,17 @@ export interface LomsConfig {
   };
   /** PGlite's data directory, kept across restarts (LOMS_PGLITE_DIR). */
   pgliteDir: string;
+  events: {
+    /**
+     * Where order events go (LOMS_EVENTS): kafka (topic loms.order-events, and the payments topic is
+     * consumed), or memory: an in-process bus to the notifier's handler running in this process.
+     */
+    transport: "memory" | "kafka";
+    /** LOMS_KAFKA_BROKERS, comma-separated host:port. */
+    kafkaBrokers: string[];
+    /** How often the outbox relay looks for unsent events (LOMS_RELAY_INTERVAL_MS). */
+    relayIntervalMs: number;
+  };
 }
 
 export function loadLomsConfig(env: Record<string, string | undefined> = process.env): LomsConfig {
@@ -75,5 +89,10 @@ export function loadLomsConfig(env: Record<string, string | undefined> = process
       prepare: own.LOMS_PG_PREPARE === "true",
     },
     pgliteDir: own.LOMS_PGLITE_DIR,
+    events: {
+      transport: own.LOMS_EVENTS,
+      kafkaBrokers: own.LOMS_KAFKA_BROKERS,
+      relayIntervalMs: Math.max(1, own.LOMS_RELAY_INTERVAL_MS),
+    },
   };
 }

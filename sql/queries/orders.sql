@@ -6,13 +6,13 @@ RETURNING id;
 
 -- name: InsertOrderItems :exec
 INSERT INTO order_items (order_id, sku, count)
-SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::integer[]);
+SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::bigint[]);
 
 -- name: GetOrder :one
 -- An order with its items (sorted by sku) in one round trip.
 SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
-       array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
+       array_agg(order_items.count ORDER BY order_items.sku)::bigint[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
 WHERE orders.id = $1
 GROUP BY orders.id;
@@ -64,7 +64,7 @@ UPDATE orders SET verified = true WHERE id = sqlc.arg(id) AND version = sqlc.arg
 -- Several orders with their items (sorted by sku), oldest change first: what a job claimed.
 SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
-       array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
+       array_agg(order_items.count ORDER BY order_items.sku)::bigint[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
 WHERE orders.id = ANY(sqlc.arg(ids)::bigint[])
 GROUP BY orders.id

@@ -13,12 +13,12 @@ INSERT INTO reservations (order_id, state) VALUES ($1, 'reserved') ON CONFLICT (
 
 -- name: InsertReservationItems :exec
 INSERT INTO reservation_items (order_id, sku, count)
-SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::integer[]);
+SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::bigint[]);
 
 -- name: AddReserved :exec
 -- Reserves the units (rows already locked by LockStocks).
 UPDATE stocks SET reserved = stocks.reserved + item.count
-FROM (SELECT unnest(sqlc.arg(skus)::bigint[]) AS sku, unnest(sqlc.arg(counts)::integer[]) AS count) AS item
+FROM (SELECT unnest(sqlc.arg(skus)::bigint[]) AS sku, unnest(sqlc.arg(counts)::bigint[]) AS count) AS item
 WHERE stocks.sku = item.sku;
 
 -- name: GetReservationState :one

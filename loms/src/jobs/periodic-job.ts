@@ -16,6 +16,8 @@ export function startPeriodicJob(opts: {
   run: () => Promise<number>;
   what: string;
   logger: Logger;
+  /** Log successful runs at debug (jobs that run every few hundred ms). */
+  quiet?: boolean;
 }): BackgroundJob {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -25,7 +27,7 @@ export function startPeriodicJob(opts: {
     running = Promise.resolve()
       .then(() => opts.run())
       .then((n) => {
-        if (n > 0) opts.logger.info({ job: opts.name, count: n }, opts.what);
+        if (n > 0) opts.logger[opts.quiet ? "debug" : "info"]({ job: opts.name, count: n }, opts.what);
       })
       .catch((err) => opts.logger.error({ err, job: opts.name }, "background job run failed"))
       .finally(() => {

@@ -8,7 +8,7 @@ import type { LomsDeps } from "./ports.ts";
  * payment on the reservation record, like orderPay. Returns true when this call cancelled the order,
  * false when it already was.
  */
-export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<boolean> {
+export async function orderCancel(deps: LomsDeps, orderId: bigint, paymentKey?: string): Promise<boolean> {
   const order = await deps.orders.get(orderId);
   if (!order) throw new OrderNotFoundError(orderId);
   if (order.status === OrderStatus.Cancelled) return false;
@@ -24,6 +24,7 @@ export async function orderCancel(deps: LomsDeps, orderId: bigint): Promise<bool
     statusesBefore(OrderStatus.Cancelled),
     OrderStatus.Cancelled,
     deps.clock.now(),
+    paymentKey,
   );
   if (after && after.status !== OrderStatus.Cancelled)
     throw new OrderStatusError(orderId, after.status, "cancel");

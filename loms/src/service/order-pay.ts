@@ -8,7 +8,7 @@ import type { LomsDeps } from "./ports.ts";
  * the units are sold once (sell() is keyed by order id). Paying races a cancel on the reservation
  * record: whichever settles it first wins, the other gets failed_precondition.
  */
-export async function orderPay(deps: LomsDeps, orderId: bigint): Promise<void> {
+export async function orderPay(deps: LomsDeps, orderId: bigint, paymentKey?: string): Promise<void> {
   const order = await deps.orders.get(orderId);
   if (!order) throw new OrderNotFoundError(orderId);
   if (order.status === OrderStatus.Paid) return;
@@ -25,6 +25,7 @@ export async function orderPay(deps: LomsDeps, orderId: bigint): Promise<void> {
     statusesBefore(OrderStatus.Paid),
     OrderStatus.Paid,
     deps.clock.now(),
+    paymentKey,
   );
   if (after && after.status !== OrderStatus.Paid) throw new OrderStatusError(orderId, after.status, "pay");
 }

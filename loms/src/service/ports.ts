@@ -1,4 +1,5 @@
 import type { Order, OrderItem, OrderStatus } from "../domain/order.ts";
+import type { OrderEvent } from "../domain/order-event.ts";
 import type { ReservationState } from "../domain/stock.ts";
 
 /*
@@ -55,19 +56,27 @@ export interface StockRepository {
 export type ClaimPurpose = "expiry" | "repair";
 
 export interface OrderRepository {
-  /** Stores a new order in status "new" and returns it with its id. */
+  /**
+   * Stores a new order in status "new" and returns it with its id; the "new" event goes to the
+   * outbox in the same unit of work.
+   */
   create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order>;
   get(orderId: bigint): Promise<Order | undefined>;
   /**
-   * Compare-and-set: moves the order to `to` only if its status is one of `from`. Returns the order
-   * as it is after the call (changed or not), or undefined when there is no such order.
+   * Compare-and-set: moves the order to `to` only if its status is one of `from`, and writes the
+   * change to the outbox in the same unit of work. With a `paymentKey` (a result from the payments
+   * topic) the key is recorded in that unit too, and an already recorded key changes nothing.
+   * Returns the order as it is after the call (changed or not), or undefined when there is none.
    */
   changeStatus(
     orderId: bigint,
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
+    paymentKey?: string,
   ): Promise<Order | undefined>;
+  /** Whether a payments-topic result with this key was applied before. */
+  paymentApplied(paymentKey: string): Promise<boolean>;
   /**
    * Claims up to `limit` orders for a background job, for `leaseMs`: orders no live claim holds,
    * last changed before `before`, oldest first. "expiry": orders awaiting payment. "repair": orders
@@ -111,4 +120,20 @@ export interface LomsDeps {
   readonly orders: OrderRepository;
   readonly stocks: StockRepository;
   readonly clock: Clock;
+}
+
+/** Publishes order events in the order given (Kafka, or the in-process bus of the embedded mode). */
+export interface EventPublisher {
+  publish(events: readonly OrderEvent[]): Promise<void>;
+}
+
+/**
+ * The unsent events of the outbox. `drain` hands up to `limit` of them, oldest first, to `publish`
+ * and marks them sent only when it resolves; when it throws nothing is marked and the same events
+ * come again next time (so per-order order holds). Returns how many were published.
+ */
+export interface OutboxSource {
+  drain(limit: number, publish: (events: readonly OrderEvent[]) => Promise<void>): Promise<number>;
+  /** Events written but not yet published (for metrics). */
+  backlog(): Promise<number>;
 }

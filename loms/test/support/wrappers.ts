@@ -14,6 +14,7 @@ export class SpyOrderRepository implements OrderRepository {
     claimStale: 0,
     markVerified: 0,
     unverify: 0,
+    paymentApplied: 0,
   };
 
   constructor(
@@ -49,6 +50,13 @@ export class SpyOrderRepository implements OrderRepository {
   unverify(...args: Parameters<OrderRepository["unverify"]>) {
     this.calls.unverify++;
     return this.hooks.unverify ? this.hooks.unverify(...args) : this.inner.unverify(...args);
+  }
+
+  paymentApplied(...args: Parameters<OrderRepository["paymentApplied"]>) {
+    this.calls.paymentApplied++;
+    return this.hooks.paymentApplied
+      ? this.hooks.paymentApplied(...args)
+      : this.inner.paymentApplied(...args);
   }
 }
 

@@ -64,6 +64,7 @@ describe("orderInfo", () => {
       claimStale: async () => [],
       markVerified: async () => {},
       unverify: async () => {},
+      paymentApplied: async () => false,
     };
     expect(await orderInfo({ orders }, big)).toEqual(order);
     // 2^63 - 1 and its neighbours round to the same double: they must not be confused.

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { type Order, type OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
+import type { OrderEvent } from "../../domain/order-event.ts";
+import type { ClaimPurpose, OrderRepository, OutboxSource } from "../../service/ports.ts";
 
 interface Row {
   order: Order;
@@ -9,9 +11,17 @@ interface Row {
   verified: boolean;
 }
 
-/** Orders in memory; ids count up from 1. Each method is atomic (no await inside). */
-export class MemoryOrderRepository implements OrderRepository {
+/**
+ * Orders in memory, with their outbox; ids count up from 1. Each method is atomic (no await inside
+ * between a check and its update), so a status change and its outbox event are one unit.
+ */
+export class MemoryOrderRepository implements OrderRepository, OutboxSource {
   private readonly rows = new Map<bigint, Row>();
+  private readonly appliedPayments = new Set<string>();
+  private readonly outbox: OrderEvent[] = [];
+  /** Events before this index are published. */
+  private sent = 0;
+  private draining = false;
   private nextId = 1n;
 
   async create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
@@ -25,6 +35,7 @@ export class MemoryOrderRepository implements OrderRepository {
       version: 0,
     };
     this.rows.set(order.id, { order, lease: { expiry: 0, repair: 0 }, verified: false });
+    this.outbox.push({ eventId: randomUUID(), orderId: order.id, status: order.status, moment: now });
     return order;
   }
 
@@ -37,13 +48,47 @@ export class MemoryOrderRepository implements OrderRepository {
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
+    paymentKey?: string,
   ): Promise<Order | undefined> {
     const row = this.rows.get(orderId);
     if (!row || !from.includes(row.order.status)) return row?.order;
+    if (paymentKey !== undefined) {
+      if (this.appliedPayments.has(paymentKey)) return row.order;
+      this.appliedPayments.add(paymentKey);
+    }
     row.order = { ...row.order, status: to, updatedAt: now, version: row.order.version + 1 };
     row.lease = { expiry: 0, repair: 0 };
     row.verified = false;
+    this.outbox.push({ eventId: randomUUID(), orderId, status: to, moment: now });
     return row.order;
+  }
+
+  async paymentApplied(paymentKey: string): Promise<boolean> {
+    return this.appliedPayments.has(paymentKey);
+  }
+
+  async drain(limit: number, publish: (events: readonly OrderEvent[]) => Promise<void>): Promise<number> {
+    // One drain at a time, like the relay lock on a PostgreSQL shard: order must hold.
+    if (this.draining) return 0;
+    this.draining = true;
+    try {
+      const batch = this.outbox.slice(this.sent, this.sent + limit);
+      if (batch.length === 0) return 0;
+      await publish(batch);
+      this.sent += batch.length;
+      return batch.length;
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  async backlog(): Promise<number> {
+    return this.outbox.length - this.sent;
+  }
+
+  /** Every event written so far, published or not (tests). */
+  events(): readonly OrderEvent[] {
+    return this.outbox;
   }
 
   async claimStale(

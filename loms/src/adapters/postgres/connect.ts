@@ -10,8 +10,11 @@ export interface PoolOptions {
 }
 
 /**
- * A postgres.js pool as LOMS uses it: int8 as bigint (ids span int64), no NOTICE noise, and
- * statements time out rather than hang forever (a synchronous replica that is down blocks commits).
+ * A postgres.js pool as LOMS uses it: int8 as bigint (ids span int64), no NOTICE noise, and a
+ * statement timeout so a lock wait cannot hang a request forever. It does NOT bound a commit waiting
+ * for a synchronous replica that is down: PostgreSQL keeps such a commit waiting until the replica
+ * is back (that is what synchronous replication promises), so while a replica is down its shard
+ * takes no writes — see README "LOMS storage".
  */
 export function connectPostgres(url: string, opts: PoolOptions): Sql {
   return postgres(url, {

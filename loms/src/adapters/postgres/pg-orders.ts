@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
 import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
 import {
@@ -12,7 +13,11 @@ import {
   markVerified,
   unverify,
 } from "./gen/orders_sql.ts";
+import { insertOutboxEvent, isPaymentApplied, recordAppliedPayment } from "./gen/outbox_sql.ts";
 import type { ReplicatedDb } from "./replica.ts";
+
+/** Thrown inside a status-change transaction that found nothing to change, to roll it back. */
+class NoChange extends Error {}
 
 function toOrder(row: GetOrderRow): Order {
   const skus = row.skus ?? [];
@@ -21,7 +26,7 @@ function toOrder(row: GetOrderRow): Order {
     id: row.id,
     userId: row.userId,
     status: row.status as OrderStatus,
-    items: skus.map((sku, i) => ({ sku, count: counts[i] ?? 0 })),
+    items: skus.map((sku, i) => ({ sku, count: Number(counts[i] ?? 0) })), // uint32: exact as a number
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
     version: row.version,
@@ -42,8 +47,9 @@ export class PgShardOrders implements OrderRepository {
       await insertOrderItems(tx, {
         orderId: created.id,
         skus: items.map((i) => i.sku),
-        counts: items.map((i) => i.count),
+        counts: items.map((i) => BigInt(i.count)),
       });
+      await insertOutboxEvent(tx, { eventId: randomUUID(), orderId: created.id, status: "new", moment: now });
       return { id: created.id, userId, status: "new", items, createdAt: now, updatedAt: now, version: 0 };
     });
   }
@@ -58,11 +64,38 @@ export class PgShardOrders implements OrderRepository {
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
+    paymentKey?: string,
   ): Promise<Order | undefined> {
-    await changeOrderStatus(this.db.primary, { status: to, now, id: orderId, fromStatuses: [...from] });
+    await this.db.primary
+      .begin(async (tx) => {
+        // The key first: a redelivered payment result changes nothing, whatever the order's status.
+        if (
+          paymentKey !== undefined &&
+          (await recordAppliedPayment(tx, { idempotentKey: paymentKey, orderId, appliedAt: now })) === 0
+        ) {
+          return;
+        }
+        const changed = await changeOrderStatus(tx, {
+          status: to,
+          now,
+          id: orderId,
+          fromStatuses: [...from],
+        });
+        if (changed === 0) throw new NoChange(); // roll back the key: it did not apply
+        await insertOutboxEvent(tx, { eventId: randomUUID(), orderId, status: to, moment: now });
+      })
+      .catch((err) => {
+        if (!(err instanceof NoChange)) throw err;
+      });
     // From the primary: the caller decides on what it finds, and it must be this write's result.
     const row = await getOrder(this.db.primary, { id: orderId });
     return row ? toOrder(row) : undefined;
+  }
+
+  async paymentApplied(paymentKey: string): Promise<boolean> {
+    return (
+      (await this.db.read((sql) => isPaymentApplied(sql, { idempotentKey: paymentKey })))?.applied ?? false
+    );
   }
 
   async claimStale(

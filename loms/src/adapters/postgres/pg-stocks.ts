@@ -40,7 +40,7 @@ export class PgStockRepository implements StockRepository {
 
   async reserve(orderId: bigint, items: readonly OrderItem[]): Promise<ReserveOutcome> {
     const skus = items.map((i) => i.sku);
-    const counts = items.map((i) => i.count);
+    const counts = items.map((i) => BigInt(i.count));
     try {
       return await this.db.primary.begin(async (tx) => {
         // The reservation row first: it serializes retries of the same order.

@@ -34,8 +34,15 @@ export class ShardedOrderRepository implements OrderRepository {
     from: readonly OrderStatus[],
     to: OrderStatus,
     now: Date,
+    paymentKey?: string,
   ): Promise<Order | undefined> {
-    return this.shardOf(orderId)?.changeStatus(orderId, from, to, now);
+    return this.shardOf(orderId)?.changeStatus(orderId, from, to, now, paymentKey);
+  }
+
+  /** Payment keys are recorded on the order's shard; a key is looked up on every shard. */
+  async paymentApplied(paymentKey: string): Promise<boolean> {
+    for (const shard of this.shards) if (await shard.paymentApplied(paymentKey)) return true;
+    return false;
   }
 
   async claimStale(
@@ -46,10 +53,16 @@ export class ShardedOrderRepository implements OrderRepository {
     leaseMs: number,
   ): Promise<Order[]> {
     const claimed: Order[] = [];
+    let failure: unknown;
     for (const shard of this.shards) {
       if (claimed.length >= limit) break;
-      claimed.push(...(await shard.claimStale(purpose, before, limit - claimed.length, now, leaseMs)));
+      try {
+        claimed.push(...(await shard.claimStale(purpose, before, limit - claimed.length, now, leaseMs)));
+      } catch (err) {
+        failure ??= err; // a shard that is down must not stop the job on the others
+      }
     }
+    if (claimed.length === 0 && failure !== undefined) throw failure;
     return claimed;
   }
 

@@ -1,14 +1,16 @@
 import type { Logger } from "@route256/platform";
-import type { Clock, LomsDeps } from "../../service/ports.ts";
+import type { Clock, LomsDeps, OutboxSource } from "../../service/ports.ts";
 import { connectPostgres, type PoolOptions } from "./connect.ts";
 import { migrate } from "./migrate.ts";
 import { PgShardOrders } from "./pg-orders.ts";
+import { PgShardOutbox, ShardedOutbox } from "./pg-outbox.ts";
 import { PgStockRepository } from "./pg-stocks.ts";
 import { ReplicatedDb } from "./replica.ts";
 import { ShardedOrderRepository } from "./sharded-orders.ts";
 
 export interface PostgresStorage {
   readonly deps: LomsDeps;
+  readonly outbox: OutboxSource;
   /** Readiness: every primary answers. */
   ready(): Promise<boolean>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ export async function openPostgresStorage(opts: {
       stocks: new PgStockRepository(stockDb),
       clock: opts.clock,
     },
+    outbox: new ShardedOutbox(dbs.map((db, i) => new PgShardOutbox(db, i))),
     async ready() {
       try {
         await Promise.all(dbs.map((db) => db.primary`SELECT 1`));

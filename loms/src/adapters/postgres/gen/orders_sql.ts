@@ -35,12 +35,12 @@ export async function createOrder(sql: Db, args: CreateOrderArgs): Promise<Creat
 }
 
 export const insertOrderItemsQuery = `INSERT INTO order_items (order_id, sku, count)
-SELECT $1, unnest($2::bigint[]), unnest($3::integer[])`;
+SELECT $1, unnest($2::bigint[]), unnest($3::bigint[])`;
 
 export interface InsertOrderItemsArgs {
   orderId: bigint;
   skus: bigint[];
-  counts: number[];
+  counts: bigint[];
 }
 
 export async function insertOrderItems(sql: Db, args: InsertOrderItemsArgs): Promise<void> {
@@ -49,7 +49,7 @@ export async function insertOrderItems(sql: Db, args: InsertOrderItemsArgs): Pro
 
 export const getOrderQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
-       array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
+       array_agg(order_items.count ORDER BY order_items.sku)::bigint[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
 WHERE orders.id = $1
 GROUP BY orders.id`;
@@ -66,7 +66,7 @@ export interface GetOrderRow {
   updatedAt: Date;
   version: number;
   skus: bigint[];
-  counts: number[];
+  counts: bigint[];
 }
 
 /**
@@ -206,7 +206,7 @@ export async function markVerified(sql: Db, args: MarkVerifiedArgs): Promise<voi
 
 export const getOrdersQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
        array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
-       array_agg(order_items.count ORDER BY order_items.sku)::integer[] AS counts
+       array_agg(order_items.count ORDER BY order_items.sku)::bigint[] AS counts
 FROM orders JOIN order_items ON order_items.order_id = orders.id
 WHERE orders.id = ANY($1::bigint[])
 GROUP BY orders.id
@@ -224,7 +224,7 @@ export interface GetOrdersRow {
   updatedAt: Date;
   version: number;
   skus: bigint[];
-  counts: number[];
+  counts: bigint[];
 }
 
 /**

@@ -74,12 +74,12 @@ export async function claimReservation(sql: Db, args: ClaimReservationArgs): Pro
 }
 
 export const insertReservationItemsQuery = `INSERT INTO reservation_items (order_id, sku, count)
-SELECT $1, unnest($2::bigint[]), unnest($3::integer[])`;
+SELECT $1, unnest($2::bigint[]), unnest($3::bigint[])`;
 
 export interface InsertReservationItemsArgs {
   orderId: bigint;
   skus: bigint[];
-  counts: number[];
+  counts: bigint[];
 }
 
 export async function insertReservationItems(sql: Db, args: InsertReservationItemsArgs): Promise<void> {
@@ -87,12 +87,12 @@ export async function insertReservationItems(sql: Db, args: InsertReservationIte
 }
 
 export const addReservedQuery = `UPDATE stocks SET reserved = stocks.reserved + item.count
-FROM (SELECT unnest($1::bigint[]) AS sku, unnest($2::integer[]) AS count) AS item
+FROM (SELECT unnest($1::bigint[]) AS sku, unnest($2::bigint[]) AS count) AS item
 WHERE stocks.sku = item.sku`;
 
 export interface AddReservedArgs {
   skus: bigint[];
-  counts: number[];
+  counts: bigint[];
 }
 
 /**
@@ -167,7 +167,7 @@ export interface LockReservedStocksArgs {
 
 export interface LockReservedStocksRow {
   sku: bigint;
-  count: number;
+  count: bigint;
 }
 
 /**

@@ -1,0 +1,46 @@
+import { compatibilityPartitioner, Producer, stringSerializers } from "@platformatic/kafka";
+import { type OrderEvent, orderEventJson } from "../../domain/order-event.ts";
+import type { EventPublisher } from "../../service/ports.ts";
+
+export const ORDER_EVENTS_TOPIC = "loms.order-events";
+
+/**
+ * Order events to Kafka: key = order id (one partition per order, so its events stay in order),
+ * value = the event JSON, header event-id (the notifier's dedupe key). The producer is idempotent —
+ * a retried batch is not written twice — with finite retries, so a broker that stays down fails the
+ * publish and the events wait in the outbox. The Java-compatible partitioner keeps the key → partition
+ * mapping the same as any Java client's.
+ */
+export class KafkaEventPublisher implements EventPublisher {
+  private readonly producer: Producer<string, string, string, string>;
+
+  constructor(bootstrapBrokers: string[], clientId: string) {
+    this.producer = new Producer({
+      clientId,
+      bootstrapBrokers,
+      serializers: stringSerializers,
+      idempotent: true,
+      // With idempotent:true the library turns retries <= 1 into "forever": keep it finite and > 1.
+      retries: 3,
+      retryDelay: 200,
+      timeout: 5_000,
+      partitioner: compatibilityPartitioner,
+    });
+  }
+
+  async publish(events: readonly OrderEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.producer.send({
+      messages: events.map((e) => ({
+        topic: ORDER_EVENTS_TOPIC,
+        key: String(e.orderId),
+        value: orderEventJson(e),
+        headers: { "event-id": e.eventId },
+      })),
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.producer.close();
+  }
+}

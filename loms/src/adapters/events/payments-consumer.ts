@@ -1,0 +1,122 @@
+import {
+  Consumer,
+  type MessagesStream,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializers,
+} from "@platformatic/kafka";
+import type { Logger } from "@route256/platform";
+import type { PaymentOutcome, PaymentResult } from "../../service/apply-payment.ts";
+
+export const PAYMENTS_TOPIC = "payments";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const ORDER_ID = /"order_id"\s*:\s*(\d{1,19})\b/;
+
+/**
+ * A payments-topic message: {"idempotent_key":"<uuid>","order_id":N,"status":"COMPLETED"|"FAILED"}.
+ * The order id is read from the raw text so an int64 is never rounded through a double.
+ */
+export function parsePaymentResult(text: string): PaymentResult | string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return "not JSON";
+  }
+  const b = body as { idempotent_key?: unknown; order_id?: unknown; status?: unknown } | null;
+  if (typeof b?.idempotent_key !== "string" || !UUID.test(b.idempotent_key))
+    return "idempotent_key: not a uuid";
+  const id = ORDER_ID.exec(text)?.[1];
+  if (
+    typeof b.order_id !== "number" ||
+    id === undefined ||
+    BigInt(id) <= 0n ||
+    BigInt(id) > 9223372036854775807n
+  ) {
+    return "order_id: not a positive int64";
+  }
+  if (b.status !== "COMPLETED" && b.status !== "FAILED") return 'status: not "COMPLETED" or "FAILED"';
+  return { idempotentKey: b.idempotent_key.toLowerCase(), orderId: BigInt(id), status: b.status };
+}
+
+export interface PaymentsConsumerOptions {
+  bootstrapBrokers: string[];
+  groupId: string;
+  clientId: string;
+  apply: (result: PaymentResult) => Promise<PaymentOutcome>;
+  logger: Logger;
+  /** Counts handled messages by outcome (applied, duplicate, refused, malformed). */
+  onOutcome?: (outcome: PaymentOutcome | "malformed") => void;
+}
+
+/**
+ * The saga's other half: LOMS consumes payment results. Offsets are committed only after a message
+ * is handled; a malformed message is logged, counted and committed (it would never parse: no poison
+ * pill); an infrastructure failure stops the stream without committing, and the loop rejoins and
+ * reads the message again.
+ */
+export class PaymentsConsumer {
+  private readonly consumer: Consumer<string, string, string, string>;
+  private stream: MessagesStream<string, string, string, string> | undefined;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly opts: PaymentsConsumerOptions) {
+    this.consumer = new Consumer({
+      clientId: opts.clientId,
+      groupId: opts.groupId,
+      bootstrapBrokers: opts.bootstrapBrokers,
+      deserializers: stringDeserializers,
+      autocommit: false, // the default commits as soon as a batch is fetched, before handling
+      sessionTimeout: 20_000,
+      heartbeatInterval: 2_000,
+    });
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.stream = await this.consumer.consume({
+          topics: [PAYMENTS_TOPIC],
+          mode: MessagesStreamModes.COMMITTED, // the default (latest) ignores committed offsets
+          fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+        });
+        for await (const message of this.stream) {
+          const parsed = parsePaymentResult(message.value);
+          if (typeof parsed === "string") {
+            this.opts.logger.warn(
+              { offset: String(message.offset), reason: parsed },
+              "malformed payment result skipped",
+            );
+            this.opts.onOutcome?.("malformed");
+          } else {
+            const outcome = await this.opts.apply(parsed);
+            this.opts.onOutcome?.(outcome);
+            this.opts.logger.info(
+              { orderId: String(parsed.orderId), key: parsed.idempotentKey, status: parsed.status, outcome },
+              "payment result",
+            );
+          }
+          await message.commit();
+        }
+      } catch (err) {
+        if (this.stopped) return;
+        this.opts.logger.warn({ err: String(err) }, "payments consumer stopped; rejoining");
+        await this.stream?.close().catch(() => {});
+        await Bun.sleep(1_000);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopped = true;
+    await this.stream?.close().catch(() => {});
+    await this.loop;
+    await this.consumer.close().catch(() => {});
+  }
+}
