@@ -12,14 +12,19 @@
 #   postgres  2 shards × (primary + synchronous replica), durable (FAST=0), data in .run/pg,
 #             ports BASE_PORT [55432] … +3 (scripts/pg-cluster.sh)
 #   redis     AOF on, data in .run/redis, port REDIS_PORT [6379] (scripts/redis-local.sh)
-# Knobs: PG_DATA_DIR [.run/pg], REDIS_DATA_DIR [.run/redis], BASE_PORT, REDIS_PORT.
+#   kafka     Apache Kafka 4.x, one KRaft broker+controller JVM, data in .run/kafka, ports KAFKA_PORT [9092]
+#             and CONTROLLER_PORT [9093], topics loms.order-events and payments (scripts/kafka-local.sh;
+#             jars from Maven Central via scripts/ensure-kafka.sh, cached in .tools/kafka)
+# Knobs: PG_DATA_DIR [.run/pg], REDIS_DATA_DIR [.run/redis], KAFKA_DATA_DIR [.run/kafka], BASE_PORT,
+# REDIS_PORT, KAFKA_PORT, CONTROLLER_PORT.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 S="$ROOT/scripts"
 PG_DATA="${PG_DATA_DIR:-$ROOT/.run/pg}"
 REDIS_DATA="${REDIS_DATA_DIR:-$ROOT/.run/redis}"
+KAFKA_DATA="${KAFKA_DATA_DIR:-$ROOT/.run/kafka}"
 
-COMPONENTS=(postgres redis)
+COMPONENTS=(postgres redis kafka)
 
 # the `just infra` cluster keeps data: FAST=0 (fsync on) always, whatever the caller's environment says
 postgres_up()     { "$S/ensure-postgres.sh"; FAST=0 SYNC=1 "$S/pg-cluster.sh" up "$PG_DATA" | grep -v '_URL='; }
@@ -31,6 +36,11 @@ redis_up()        { "$S/ensure-redis.sh"; DATA_DIR="$REDIS_DATA" "$S/redis-local
 redis_down()      { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" stop; }
 redis_status()    { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" status; }
 redis_urls()      { DATA_DIR="$REDIS_DATA" "$S/redis-local.sh" url; }
+
+kafka_up()        { "$S/ensure-kafka.sh"; DATA_DIR="$KAFKA_DATA" "$S/kafka-local.sh" start; }
+kafka_down()      { DATA_DIR="$KAFKA_DATA" "$S/kafka-local.sh" stop; }
+kafka_status()    { DATA_DIR="$KAFKA_DATA" "$S/kafka-local.sh" status; }
+kafka_urls()      { DATA_DIR="$KAFKA_DATA" "$S/kafka-local.sh" url; }
 
 case "${1:-}" in
   up)

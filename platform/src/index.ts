@@ -32,6 +32,7 @@ export {
 export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
+export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
 export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
