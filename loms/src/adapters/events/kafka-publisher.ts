@@ -41,6 +41,6 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   async close(): Promise<void> {
-    await this.producer.close();
+    await Promise.race([this.producer.close(true).catch(() => {}), Bun.sleep(5_000)]);
   }
 }

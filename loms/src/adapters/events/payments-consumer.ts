@@ -71,6 +71,11 @@ export class PaymentsConsumer {
       autocommit: false, // the default commits as soon as a batch is fetched, before handling
       sessionTimeout: 20_000,
       heartbeatInterval: 2_000,
+      // Ride out broker outages inside the stream (up to ~5 minutes): a stream opened while the
+      // broker is down can stall for good (measured with 2.12.1), so the loop below reopening the
+      // stream after an error is the last resort, not the way through an outage.
+      retries: 300,
+      retryDelay: 1_000,
     });
   }
 
@@ -117,6 +122,7 @@ export class PaymentsConsumer {
     this.stopped = true;
     await this.stream?.close().catch(() => {});
     await this.loop;
-    await this.consumer.close().catch(() => {});
+    // Leaving the group can wait on an unreachable broker: shutdown must not.
+    await Promise.race([this.consumer.close(true).catch(() => {}), Bun.sleep(5_000)]);
   }
 }
