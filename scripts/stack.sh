@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The native full stack, in the background (no Docker engine needed): infrastructure from
-# scripts/infra.sh, then every service on its usual port with LOMS on the PostgreSQL cluster and cart
-# on Redis. Logs: .run/logs/<service>.log, pids: .run/pids/<service>.pid.
+# scripts/infra.sh, then every service on its usual port with LOMS on the PostgreSQL cluster and
+# Kafka, cart on Redis, and three notifier instances. Logs: .run/logs/<service>.log, pids:
+# .run/pids/<service>.pid.
 #
 #   scripts/stack.sh up | down | status
 set -euo pipefail
@@ -10,14 +11,21 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 RUN=.run
 mkdir -p "$RUN/logs" "$RUN/pids"
 
-# name, entry, readiness URL, then the environment of that service
-SERVICES=(products loms cart)
-entry_of() { echo "$1/src/main.ts"; }
-port_of() { case $1 in products) echo 8082 ;; loms) echo 8084 ;; cart) echo 8080 ;; esac; }
+# Every process of the stack: three notifiers share the consumer group "notifier" (2 partitions:
+# one of them stands by and takes over when another dies).
+SERVICES=(products loms cart notifier-1 notifier-2 notifier-3)
+entry_of() { echo "${1%%-*}/src/main.ts"; }
+port_of() {
+  case $1 in
+    products) echo 8082 ;; loms) echo 8084 ;; cart) echo 8080 ;;
+    notifier-1) echo 8086 ;; notifier-2) echo 8087 ;; notifier-3) echo 8088 ;;
+  esac
+}
 env_of() {
   case $1 in
-    loms) echo "LOMS_STORAGE=postgres" ;;
+    loms) echo "LOMS_STORAGE=postgres LOMS_EVENTS=kafka" ;;
     cart) echo "CART_STORAGE=redis" ;;
+    notifier-*) echo "NOTIFIER_PORT=$(port_of "$1") NOTIFIER_INSTANCE=$1" ;;
     *) echo "" ;;
   esac
 }
@@ -56,7 +64,7 @@ case "${1:-}" in
   up)
     scripts/infra.sh up
     for s in "${SERVICES[@]}"; do start_service "$s"; done
-    echo "stack up: cart :8080, products :8082, loms :8084 (logs in $RUN/logs)"
+    echo "stack up: cart :8080, products :8082, loms :8084, notifiers :8086-8088 (logs in $RUN/logs)"
     ;;
   down)
     for ((i = ${#SERVICES[@]} - 1; i >= 0; i--)); do stop_service "${SERVICES[$i]}"; done

@@ -1,0 +1,84 @@
+import {
+  createLogger,
+  createRpcMetrics,
+  type Logger,
+  type RunningServer,
+  serveOnePort,
+} from "@route256/platform";
+import { protoDocs } from "@route256/proto/docs.ts";
+import type { NotifierConfig } from "./config.ts";
+import { type RunningConsumer, startOrderEventsConsumer } from "./consumer.ts";
+import { type DedupeStore, MemoryDedupeStore, RedisDedupeStore } from "./dedupe.ts";
+import { createNotificationHandler } from "./handler.ts";
+import { createNotifierMetrics } from "./metrics.ts";
+import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "./redis.ts";
+
+export interface RunningNotifier {
+  readonly server: RunningServer;
+  readonly consumer: RunningConsumer;
+  close(): Promise<void>;
+}
+
+/**
+ * Composition root of the notifier: a consumer of the order events, and a port that only answers
+ * /healthz, /readyz (ready once the consumer joined its group) and /metrics — no RPC services.
+ */
+export async function startNotifier(
+  config: NotifierConfig,
+  overrides: { logger?: Logger } = {},
+): Promise<RunningNotifier> {
+  const logger = overrides.logger ?? createLogger("notifier", config.server.logLevel);
+  const rpc = createRpcMetrics("notifier");
+  const metrics = createNotifierMetrics(rpc.registry);
+
+  let redis: RedisClient | undefined;
+  let dedupe: DedupeStore;
+  if (config.dedupe === "redis") {
+    redis = await connectNotifierRedis(config.redisUrl, logger);
+    dedupe = new RedisDedupeStore(redis, config.dedupeTtlSeconds);
+  } else {
+    dedupe = new MemoryDedupeStore(config.dedupeTtlSeconds);
+  }
+
+  const consumer = startOrderEventsConsumer({
+    ...config.kafka,
+    handler: createNotificationHandler({ dedupe, logger }),
+    logger,
+    metrics,
+  });
+
+  const server = await serveOnePort({
+    config: config.server,
+    logger,
+    metrics: rpc,
+    services: [],
+    routes: () => {},
+    // Redis is not part of readiness: while it is down the notifier still prints (without dedupe).
+    ready: () => consumer.ready(),
+    docs: {
+      title: "notifier",
+      version: "1.0.0",
+      description: `Prints order status changes consumed from Kafka topic ${config.kafka.topic}. This port serves health and metrics only.`,
+      protoDocs,
+    },
+  });
+  logger.info(
+    {
+      topic: config.kafka.topic,
+      group: config.kafka.groupId,
+      clientId: config.kafka.clientId,
+      dedupe: config.dedupe,
+      pid: process.pid,
+    },
+    "notifier started",
+  );
+  return {
+    server,
+    consumer,
+    async close() {
+      await server.close();
+      await consumer.close();
+      if (redis) await closeNotifierRedis(redis);
+    },
+  };
+}
