@@ -222,5 +222,6 @@ for (const [name, suite] of Object.entries(suites)) {
   await Bun.write(`${root}bench/results/${name}.md`, text);
   console.log(text);
 }
-// The cart load profile is a scenario with pass/fail checks of its own, in its own process.
+// Scenarios with their own setup and report, each in its own process.
 if (!only || only === "cart") await run(["bun", "bench/cart-load.ts"]).then((out) => console.log(out));
+if (!only || only === "events") await run(["bun", "bench/events.ts"]).then((out) => console.log(out));

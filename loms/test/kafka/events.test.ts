@@ -17,7 +17,9 @@ let loms: SpawnedService;
 let events: Awaited<ReturnType<typeof watchOrderEvents>>;
 
 beforeAll(async () => {
-  [cluster, kafka] = await Promise.all([startPgCluster(), startKafka()]);
+  // One after another: each picks free ports, and picking them concurrently can collide.
+  cluster = await startPgCluster();
+  kafka = await startKafka();
   loms = await spawnService("loms/src/main.ts", {
     portEnv: "LOMS_PORT",
     env: {

@@ -30,7 +30,9 @@ const FAST_GROUP = {
 };
 
 beforeAll(async () => {
-  [kafka, redis] = await Promise.all([startKafka(), startRedis()]);
+  // One after another: each picks free ports, and picking them concurrently can collide.
+  kafka = await startKafka();
+  redis = await startRedis();
 }, 180_000);
 
 afterAll(async () => {
