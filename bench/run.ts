@@ -112,8 +112,6 @@ async function pgbench(scenario: string, url: string, script: string): Promise<R
     String(SECONDS),
     "-f",
     script,
-    "-r",
-    "--progress-timestamp",
     url,
   ]);
   const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
@@ -195,7 +193,7 @@ async function benchLoms(): Promise<Result[]> {
 function report(title: string, results: Result[]): string {
   const rows = results.map(
     (r) =>
-      `| ${r.scenario} | ${Math.round(r.rps).toLocaleString("en")} | ${r.p99.toFixed(1)} | ${r.errors} |`,
+      `| ${r.scenario} | ${Math.round(r.rps).toLocaleString("en")} | ${Number.isNaN(r.p99) ? "—" : r.p99.toFixed(1)} | ${r.errors} |`,
   );
   return [
     `# ${title}`,
