@@ -4,7 +4,7 @@
 // units awaiting payment, no order left in "new".
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { seededRandom, type TestPgCluster } from "@route256/platform";
+import { type SpawnedService, seededRandom, spawnService, type TestPgCluster } from "@route256/platform";
 import { pick, randomInt } from "../support/prng.ts";
 import {
   CLUSTER_TIMEOUT_MS,
@@ -12,17 +12,15 @@ import {
   type DbState,
   invariantViolations,
   isConnectionError,
-  type KillableService,
   lomsClients,
   lomsEnv,
   readDbState,
-  spawnKillable,
   startCluster,
   waitFor,
 } from "./support.ts";
 
 let cluster: TestPgCluster;
-const started: KillableService[] = [];
+const started: SpawnedService[] = [];
 
 beforeAll(async () => {
   cluster = await startCluster();
@@ -35,8 +33,8 @@ afterAll(async () => {
 }, CLUSTER_TIMEOUT_MS);
 
 /** LOMS whose repair job looks every 200 ms at orders older than 500 ms. */
-async function startLoms(): Promise<KillableService> {
-  const loms = await spawnKillable("loms/src/main.ts", {
+async function startLoms(): Promise<SpawnedService> {
+  const loms = await spawnService("loms/src/main.ts", {
     portEnv: "LOMS_PORT",
     env: lomsEnv(cluster, { LOMS_REPAIR_GRACE_MS: "500", LOMS_REPAIR_INTERVAL_MS: "200" }),
     timeoutMs: 60_000,

@@ -3,10 +3,9 @@
 // from the databases.
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createLogger, freePort, startPgCluster, type TestPgCluster } from "@route256/platform";
+import { createLogger, startPgCluster, type TestPgCluster } from "@route256/platform";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
-import type { Subprocess } from "bun";
 import postgres from "postgres";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { openPostgresStorage, type PostgresStorage } from "../../src/adapters/postgres/storage.ts";
@@ -275,64 +274,4 @@ export function isConnectionError(err: unknown): boolean {
     [Code.Internal, Code.Unknown, Code.Canceled, Code.Aborted].includes(e.code) &&
     /ECONNRESET|ECONNREFUSED|EPIPE|socket|closed|GOAWAY|session|stream|connection/i.test(text)
   );
-}
-
-const ROOT = new URL("../../../", import.meta.url).pathname;
-
-/** A LOMS process the test can kill any way it likes (spawnService only offers SIGTERM). */
-export interface KillableService {
-  readonly url: string;
-  readonly port: number;
-  readonly exited: Promise<number>;
-  output(): string;
-  kill(signal: NodeJS.Signals): void;
-}
-
-/**
- * Starts `entry` like spawnService does (free port through `portEnv`, ready once /readyz says 200),
- * but hands back the process so the test can SIGKILL it.
- */
-export async function spawnKillable(
-  entry: string,
-  opts: { portEnv: string; env: Record<string, string>; timeoutMs?: number },
-): Promise<KillableService> {
-  const port = await freePort();
-  const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(["bun", entry], {
-    cwd: ROOT,
-    env: { ...process.env, ...opts.env, [opts.portEnv]: String(port) },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let printed = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) printed += decoder.decode(chunk, { stream: true });
-  };
-  void collect(child.stdout);
-  void collect(child.stderr);
-  let exitCode: number | undefined;
-  const exited = child.exited.then((code) => {
-    exitCode = code;
-    return code;
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    if (exitCode !== undefined)
-      throw new Error(`${entry} exited with ${exitCode} before it was ready:\n${printed}`);
-    if (performance.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`${entry} was not ready within ${timeoutMs} ms:\n${printed}`);
-    }
-    // bounded: a server that accepts but never answers must not outlive the deadline
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    await Bun.sleep(50);
-  }
-  return { url, port, exited, output: () => printed, kill: (signal) => child.kill(signal) };
 }

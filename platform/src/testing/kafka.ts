@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePortRange } from "./pg-cluster.ts";
+import { runScript } from "./run-script.ts";
 
 export interface TestKafka {
   /** "127.0.0.1:port": the client listener, for `bootstrapBrokers: [kafka.bootstrap]`. */
@@ -166,23 +167,4 @@ function running(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function runScript(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; output: string }> {
-  const child = Bun.spawn(["bash", script, ...args], {
-    env: { ...process.env, ...env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, output: stderr ? `${stdout}${stdout.endsWith("\n") ? "" : "\n"}${stderr}` : stdout };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "./run-script.ts";
 
 export type PgRole = "primary" | "replica";
 
@@ -81,12 +82,12 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<TestP
   };
   track(dataDir, env);
   const discard = async () => {
-    await runScript(["destroy", dataDir], { ...env, STOP_MODE: "immediate" });
+    await runScript(SCRIPT, ["destroy", dataDir], { ...env, STOP_MODE: "immediate" });
     rmSync(dataDir, { recursive: true, force: true });
     live.delete(dataDir);
   };
 
-  const up = await runScript(["up", dataDir], env);
+  const up = await runScript(SCRIPT, ["up", dataDir], env);
   if (up.code !== 0) {
     await discard();
     throw new Error(`scripts/pg-cluster.sh up failed (exit ${up.code}):\n${up.output}`);
@@ -108,7 +109,7 @@ async function connectCluster(
     env,
   }: { shards: number; dataDir: string; basePort: number; env: Record<string, string> },
 ): Promise<TestPgCluster> {
-  const script = (...args: string[]) => runScript(args, env);
+  const script = (...args: string[]) => runScript(SCRIPT, args, env);
   const urls = new Map<string, string>();
   for (const m of upOutput.matchAll(/^SHARD(\d+)_(PRIMARY|REPLICA)_URL=(\S+)$/gm))
     urls.set(`${m[1]}/${m[2]}`, m[3]!);
@@ -153,31 +154,13 @@ async function connectCluster(
     async destroy() {
       if (destroyed) return;
       destroyed = true;
-      const r = await runScript(["destroy", dataDir], { ...env, STOP_MODE: "immediate" });
+      const r = await runScript(SCRIPT, ["destroy", dataDir], { ...env, STOP_MODE: "immediate" });
       rmSync(dataDir, { recursive: true, force: true });
       live.delete(dataDir);
       if (r.code !== 0)
         throw new Error(`scripts/pg-cluster.sh destroy failed (exit ${r.code}):\n${r.output}`);
     },
   };
-}
-
-async function runScript(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; output: string }> {
-  const child = Bun.spawn(["bash", SCRIPT, ...args], {
-    env: { ...process.env, ...env },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { code, output: stderr ? `${stdout}${stdout.endsWith("\n") ? "" : "\n"}${stderr}` : stdout };
 }
 
 /**

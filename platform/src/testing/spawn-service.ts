@@ -8,6 +8,9 @@ export interface SpawnedService {
   output(): string;
   /** SIGTERM, then wait for the exit code. */
   stop(): Promise<number>;
+  /** Any signal, e.g. SIGKILL for crash tests; `exited` tells when the process is gone. */
+  kill(signal: NodeJS.Signals): void;
+  readonly exited: Promise<number>;
 }
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
@@ -73,5 +76,7 @@ export async function spawnService(
       child.kill("SIGTERM");
       return await child.exited;
     },
+    kill: (signal) => child.kill(signal),
+    exited: child.exited,
   };
 }
