@@ -6,6 +6,7 @@ export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
 export { retryInterceptor } from "./connect/retry-interceptor.ts";
 export { httpStatusOf, toConnectError } from "./errors/codes.ts";
 export { DomainError, type ErrorKind } from "./errors/domain-error.ts";
+export { forwardedCallOptions } from "./http/forward.ts";
 export { type GatewayRoute, grpcGateway } from "./http/gateway.ts";
 export { jsonWithBigints } from "./http/json.ts";
 export { parseInt64, parseUint32 } from "./http/params.ts";

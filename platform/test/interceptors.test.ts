@@ -6,10 +6,9 @@ import {
   createRouterTransport,
   type Interceptor,
 } from "@connectrpc/connect";
-import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { serverInterceptors } from "../src/connect/interceptors.ts";
-import { codeName, observeInterceptor } from "../src/connect/observe-interceptor.ts";
+import { observeInterceptor } from "../src/connect/observe-interceptor.ts";
 import { DomainError } from "../src/errors/domain-error.ts";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics, type RpcMetrics } from "../src/metrics.ts";
@@ -205,15 +204,5 @@ describe("observeInterceptor", () => {
     await rejectionOf(createClient(ProductService, transport).getProduct({ sku: SKU.broken }));
     const { values } = await m.requests.get();
     expect(values.map((v) => v.labels.code)).toEqual(["unknown"]);
-  });
-});
-
-describe("codeName", () => {
-  test("is Connect's wire name of every code", () => {
-    const codes = Object.values(Code).filter((v): v is Code => typeof v === "number");
-    for (const code of codes) expect(codeName(code)).toBe(codeToString(code));
-    expect(codeName(Code.InvalidArgument)).toBe("invalid_argument");
-    expect(codeName(Code.DeadlineExceeded)).toBe("deadline_exceeded");
-    expect(codeName(Code.Canceled)).toBe("canceled");
   });
 });

@@ -1,5 +1,11 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import { DomainError, jsonWithBigints, parseInt64, type RestFailure } from "@route256/platform";
+import {
+  DomainError,
+  forwardedCallOptions,
+  jsonWithBigints,
+  parseInt64,
+  type RestFailure,
+} from "@route256/platform";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { Elysia, t } from "elysia";
 
@@ -101,20 +107,13 @@ const tags = ["REST (course contract)"];
 /** REST routes over the same Connect handlers, called in process. */
 export function cartRest(local: Transport) {
   const cart = createClient(CartService, local);
-  const options = (request: Request) => ({
-    signal: request.signal,
-    headers: {
-      "x-api-key": request.headers.get("x-api-key") ?? "",
-      "x-request-id": request.headers.get("x-request-id") ?? "",
-    },
-  });
   return new Elysia({ name: "cart-rest" })
     .post(
       "/user/:user_id/cart/:sku_id",
       async ({ params, body, request }) => {
         const userId = parseInt64(params.user_id, "user_id");
         const sku = parseInt64(params.sku_id, "sku_id");
-        await cart.addItem({ userId, sku, count: countOf(body) }, options(request));
+        await cart.addItem({ userId, sku, count: countOf(body) }, forwardedCallOptions(request));
         return {};
       },
       {
@@ -140,7 +139,7 @@ export function cartRest(local: Transport) {
       async ({ params, request, set }) => {
         const userId = parseInt64(params.user_id, "user_id");
         const sku = parseInt64(params.sku_id, "sku_id");
-        await cart.deleteItem({ userId, sku }, options(request));
+        await cart.deleteItem({ userId, sku }, forwardedCallOptions(request));
         set.status = 204;
       },
       {
@@ -151,7 +150,10 @@ export function cartRest(local: Transport) {
     .delete(
       "/user/:user_id/cart",
       async ({ params, request, set }) => {
-        await cart.clearCart({ userId: parseInt64(params.user_id, "user_id") }, options(request));
+        await cart.clearCart(
+          { userId: parseInt64(params.user_id, "user_id") },
+          forwardedCallOptions(request),
+        );
         set.status = 204;
       },
       {
@@ -162,7 +164,10 @@ export function cartRest(local: Transport) {
     .get(
       "/user/:user_id/cart",
       async ({ params, request }) => {
-        const res = await cart.listCart({ userId: parseInt64(params.user_id, "user_id") }, options(request));
+        const res = await cart.listCart(
+          { userId: parseInt64(params.user_id, "user_id") },
+          forwardedCallOptions(request),
+        );
         return jsonWithBigints({
           items: res.items.map((i) => ({ sku: i.sku, name: i.name, count: i.count, price: i.price })),
           total_price: res.totalPrice,
@@ -180,7 +185,10 @@ export function cartRest(local: Transport) {
     .post(
       "/checkout/:user_id",
       async ({ params, request }) => {
-        const res = await cart.checkout({ userId: parseInt64(params.user_id, "user_id") }, options(request));
+        const res = await cart.checkout(
+          { userId: parseInt64(params.user_id, "user_id") },
+          forwardedCallOptions(request),
+        );
         return jsonWithBigints({ order_id: res.orderId });
       },
       {

@@ -1,11 +1,7 @@
-import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { ConnectError, type Interceptor } from "@connectrpc/connect";
+import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { RpcMetrics } from "../metrics.ts";
 import { requestInfoKey } from "../server/request-info.ts";
-
-/** Connect's wire name of a code: "invalid_argument", "not_found", ... */
-export function codeName(code: Code): string {
-  return Code[code].replace(/[a-z](?=[A-Z])/g, "$&_").toLowerCase();
-}
 
 /**
  * Counts every RPC and times it, labelled with the code the caller finally sees. It sits outermost
@@ -19,7 +15,7 @@ export function observeInterceptor(metrics: RpcMetrics): Interceptor {
     try {
       return await next(req);
     } catch (err) {
-      code = codeName(ConnectError.from(err).code);
+      code = codeToString(ConnectError.from(err).code); // the wire name: "not_found", ...
       throw err;
     } finally {
       const labels = { service: req.service.typeName, method: req.method.name, code };

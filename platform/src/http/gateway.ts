@@ -3,6 +3,7 @@ import type { Transport } from "@connectrpc/connect";
 import { Elysia } from "elysia";
 import { DomainError } from "../errors/domain-error.ts";
 import { schemaRef } from "../openapi/json-schema.ts";
+import { forwardedCallOptions } from "./forward.ts";
 
 /** One REST route transcoded to a unary RPC, like a grpc-gateway `google.api.http` rule. */
 export interface GatewayRoute {
@@ -12,9 +13,6 @@ export interface GatewayRoute {
   readonly path: string;
   readonly summary: string;
 }
-
-/** Request headers worth carrying into the in-process RPC. */
-const FORWARDED = ["x-request-id", "x-api-key", "traceparent"];
 
 /**
  * grpc-gateway-compatible REST: the request message comes from the JSON body (POST) or the query
@@ -36,12 +34,8 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
       request: Request;
     }) => {
       const input = decode(route.rpc, route.http === "GET" ? query : parseJson(body));
-      const headers = new Headers();
-      for (const h of FORWARDED) {
-        const v = request.headers.get(h);
-        if (v !== null) headers.set(h, v);
-      }
-      const res = await local.unary(route.rpc, request.signal, undefined, headers, input);
+      const { signal, headers } = forwardedCallOptions(request);
+      const res = await local.unary(route.rpc, signal, undefined, headers, input);
       return toJson(route.rpc.output, res.message, { alwaysEmitImplicit: true });
     };
     const detail = openApiDetail(route);

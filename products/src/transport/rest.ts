@@ -1,5 +1,5 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import { parseInt64, parseUint32, type RestFailure } from "@route256/platform";
+import { forwardedCallOptions, parseInt64, parseUint32, type RestFailure } from "@route256/platform";
 import { type Product, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Elysia, t } from "elysia";
 
@@ -25,19 +25,12 @@ const apiKey = t.Object({ "x-api-key": t.Optional(t.String()) });
 /** The course's REST contract, served by calling the Connect handlers in process. */
 export function productsRest(local: Transport) {
   const products = createClient(ProductService, local);
-  const callOptions = (request: Request) => ({
-    signal: request.signal,
-    headers: {
-      "x-api-key": request.headers.get("x-api-key") ?? "",
-      "x-request-id": request.headers.get("x-request-id") ?? "",
-    },
-  });
   return new Elysia({ name: "products-rest" })
     .get(
       "/product/:sku",
       async ({ params, request }) => {
         const sku = parseInt64(params.sku, "sku");
-        const res = await products.getProduct({ sku }, callOptions(request));
+        const res = await products.getProduct({ sku }, forwardedCallOptions(request));
         return toJson(res.product);
       },
       {
@@ -61,7 +54,7 @@ export function productsRest(local: Transport) {
         const count = parseUint32(query.count, "count");
         const startAfterSku =
           query.start_after_sku === undefined ? 0n : parseInt64(query.start_after_sku, "start_after_sku");
-        const res = await products.listSkus({ count, startAfterSku }, callOptions(request));
+        const res = await products.listSkus({ count, startAfterSku }, forwardedCallOptions(request));
         return { products: res.products.map(toJson) };
       },
       {
