@@ -5,11 +5,17 @@
 # .run/pids/<service>.pid.
 #
 #   scripts/stack.sh up | down | status
+#
+# Knobs: STACK_DIR [.run] holds everything of this stack (data, logs, pids) — the e2e smoke test
+# uses a temporary one; the services inherit the environment, so OTEL_EXPORTER_OTLP_ENDPOINT and
+# friends set by the caller reach them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-RUN=.run
+RUN="${STACK_DIR:-.run}"
 mkdir -p "$RUN/logs" "$RUN/pids"
+export PG_DATA_DIR="${PG_DATA_DIR:-$RUN/pg}" REDIS_DATA_DIR="${REDIS_DATA_DIR:-$RUN/redis}" \
+  KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$RUN/kafka}"
 
 # Every process of the stack: three notifiers share the consumer group "notifier" (2 partitions:
 # one of them stands by and takes over when another dies).

@@ -1,5 +1,6 @@
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import {
+  clientTraceInterceptor,
   createLocalLimiter,
   createLogger,
   createRedisLimiter,
@@ -82,13 +83,15 @@ export async function startCart(
   }
 
   const retry = { retries: config.productsRetries, baseDelayMs: 100 };
-  // Chain, outermost first: retry (each attempt waits for a new slot) → shared limiter → token.
+  // Chain, outermost first: the client span (so it shows the whole wait, retries included) → retry
+  // (each attempt waits for a new slot) → shared limiter → token.
   const productsSource: ProductCatalog =
     config.productsProtocol === "connect"
       ? new ConnectProductCatalog(
           createGrpcTransport({
             baseUrl: config.productsUrl,
             interceptors: [
+              clientTraceInterceptor(),
               retryInterceptor(retry),
               rateLimitInterceptor(limiter),
               tokenInterceptor(config.productsToken),
@@ -98,7 +101,9 @@ export async function startCart(
       : new RestProductCatalog(config.productsUrl, config.productsToken, retry, async (signal) => {
           await limiter.acquire({ signal });
         });
-  const loms = new LomsClient(createGrpcTransport({ baseUrl: config.lomsUrl }));
+  const loms = new LomsClient(
+    createGrpcTransport({ baseUrl: config.lomsUrl, interceptors: [clientTraceInterceptor()] }),
+  );
   const deps: CartDeps = {
     carts,
     products: new CachedProductCatalog(productsSource, cache, {

@@ -1,8 +1,9 @@
-import { closeOnSignal, createLogger } from "@route256/platform";
+import { closeOnSignal, createLogger, loadTracingConfig, startTracing } from "@route256/platform";
 import { startCart } from "./app.ts";
 import { loadCartConfig } from "./config.ts";
 
 const config = loadCartConfig();
 const logger = createLogger("cart", config.server.logLevel);
+const tracing = startTracing(loadTracingConfig(), "cart", logger);
 const cart = await startCart(config, { logger });
-closeOnSignal(logger, [() => cart.close()]);
+closeOnSignal(logger, [() => cart.close(), () => tracing.shutdown()]);

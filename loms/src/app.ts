@@ -8,7 +8,7 @@ import {
 import { protoDocs } from "@route256/proto/docs.ts";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
-import { Counter, Gauge } from "prom-client";
+import { Counter, Gauge, type Registry } from "prom-client";
 import { MemoryOrderRepository } from "./adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "./adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "./adapters/memory/stock-fixture.ts";
@@ -39,7 +39,11 @@ export interface LomsStorage {
 }
 
 /** The storage LOMS_STORAGE names: memory, PGlite (embedded PostgreSQL) or the PostgreSQL cluster. */
-export async function openLomsStorage(config: LomsConfig, logger: Logger): Promise<LomsStorage> {
+export async function openLomsStorage(
+  config: LomsConfig,
+  logger: Logger,
+  registry?: Registry,
+): Promise<LomsStorage> {
   switch (config.storage) {
     case "memory": {
       const orders = new MemoryOrderRepository();
@@ -60,6 +64,7 @@ export async function openLomsStorage(config: LomsConfig, logger: Logger): Promi
           pool: { max: 1, prepare: true },
           clock: systemClock,
           logger,
+          registry,
         });
         return { ...pg, close: () => pg.close().then(() => embedded.close()) };
       } catch (err) {
@@ -74,6 +79,7 @@ export async function openLomsStorage(config: LomsConfig, logger: Logger): Promi
         pool: { max: config.postgres.poolMax, prepare: config.postgres.prepare },
         clock: systemClock,
         logger,
+        registry,
       });
   }
 }
@@ -84,9 +90,9 @@ export async function startLoms(
   overrides: { logger?: Logger; storage?: LomsStorage } = {},
 ): Promise<RunningLoms> {
   const logger = overrides.logger ?? createLogger("loms", config.server.logLevel);
-  const storage = overrides.storage ?? (await openLomsStorage(config, logger));
-  const deps = storage.deps;
   const metrics = createRpcMetrics("loms");
+  const storage = overrides.storage ?? (await openLomsStorage(config, logger, metrics.registry));
+  const deps = storage.deps;
   const payments = new Counter({
     name: "loms_payment_results_total",
     help: "Payment results consumed from the payments topic, by outcome",

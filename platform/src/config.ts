@@ -48,7 +48,8 @@ export const envVar = {
 
 /**
  * Settings every served process shares: where to listen (<PREFIX>_HOST, <PREFIX>_PORT), how loud to
- * log (LOG_LEVEL), how long to drain on shutdown (SHUTDOWN_GRACE_MS).
+ * log (LOG_LEVEL), how long to drain on shutdown (SHUTDOWN_GRACE_MS), and the profiling routes
+ * (http/admin.ts): `admin` exists only when ADMIN_TOKEN is set, files go to PROFILE_DIR.
  */
 export function serverEnv(prefix: string, defaultPort: number) {
   return z
@@ -57,12 +58,20 @@ export function serverEnv(prefix: string, defaultPort: number) {
       [`${prefix}_PORT`]: envVar.port(defaultPort),
       LOG_LEVEL: envVar.logLevel(),
       SHUTDOWN_GRACE_MS: envVar.count(10_000),
+      ADMIN_TOKEN: z.preprocess(
+        unsetIfEmpty,
+        z.string().regex(/^\S+$/, "must not contain spaces").optional(),
+      ),
+      PROFILE_DIR: z.preprocess(unsetIfEmpty, z.string().default(".run/profiles")),
     })
     .transform((e) => ({
       host: e[`${prefix}_HOST`] as string,
       port: e[`${prefix}_PORT`] as number,
       logLevel: e.LOG_LEVEL as string,
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS as number,
+      ...(e.ADMIN_TOKEN
+        ? { admin: { token: e.ADMIN_TOKEN as string, profileDir: e.PROFILE_DIR as string } }
+        : {}),
     }));
 }
 

@@ -34,6 +34,21 @@ export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
 export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
+export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
+export { recordSpans, type SpanRecorder } from "./testing/span-recorder.ts";
 export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
+export { clientTraceInterceptor } from "./tracing/connect.ts";
+export {
+  activeTraceparent,
+  contextFrom,
+  failSpan,
+  injectInto,
+  inSpan,
+  traceparentForLater,
+  tracer,
+  untraced,
+} from "./tracing/context.ts";
+export { inConsumerSpan } from "./tracing/messaging.ts";
+export { loadTracingConfig, startTracing, type Tracing, type TracingConfig } from "./tracing/setup.ts";

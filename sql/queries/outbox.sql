@@ -1,6 +1,6 @@
 -- name: InsertOutboxEvent :exec
 -- An order status change to publish; called in the transaction that made the change.
-INSERT INTO outbox (event_id, order_id, status, moment) VALUES ($1, $2, $3, $4);
+INSERT INTO outbox (event_id, order_id, status, moment, traceparent) VALUES ($1, $2, $3, $4, $5);
 
 -- name: LockRelay :one
 -- One relay per shard at a time (transaction-scoped): two relays draining the same outbox could
@@ -9,7 +9,7 @@ SELECT pg_try_advisory_xact_lock(sqlc.arg(lock_key)::bigint) AS locked;
 
 -- name: ClaimUnsentEvents :many
 -- The oldest unsent events, in the order they were written.
-SELECT id, event_id, order_id, status, moment FROM outbox
+SELECT id, event_id, order_id, status, moment, traceparent FROM outbox
 WHERE sent_at IS NULL
 ORDER BY id
 LIMIT sqlc.arg(max)

@@ -7,6 +7,11 @@ export interface OrderEvent {
   readonly orderId: bigint;
   readonly status: OrderStatus;
   readonly moment: Date;
+  /**
+   * W3C trace context of the request that made the change (Kafka header traceparent), so the
+   * consumer's work joins that request's trace; absent when the change was made outside a trace.
+   */
+  readonly traceparent?: string;
 }
 
 /**
@@ -16,3 +21,6 @@ export interface OrderEvent {
 export function orderEventJson(e: OrderEvent): string {
   return `{"order_id":${e.orderId},"status":${JSON.stringify(e.status)},"moment":"${e.moment.toISOString()}"}`;
 }
+
+/** Names the trace a status change starts when no request made it (expiry, repair): see traceparent. */
+export const STATUS_CHANGE = "order status change";

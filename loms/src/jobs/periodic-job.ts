@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import { type Logger, untraced } from "@route256/platform";
 
 export interface BackgroundJob {
   /** Waits for a run in progress to finish, then stops. */
@@ -8,7 +8,8 @@ export interface BackgroundJob {
 /**
  * Runs `run` every `intervalMs`. Runs never overlap: the next is scheduled when the current one
  * ends. A failed run is logged and retried on the next tick; a run that did something is logged
- * with `what` and its count.
+ * with `what` and its count. Runs make no spans of their own (polling every few hundred ms would
+ * bury the traces worth reading); what they change still gets a trace (see traceparentForLater).
  */
 export function startPeriodicJob(opts: {
   name: string;
@@ -25,7 +26,7 @@ export function startPeriodicJob(opts: {
   const tick = () => {
     // Promise.resolve().then: a run that throws before returning its promise is a failed run too.
     running = Promise.resolve()
-      .then(() => opts.run())
+      .then(() => untraced(opts.run))
       .then((n) => {
         if (n > 0) opts.logger[opts.quiet ? "debug" : "info"]({ job: opts.name, count: n }, opts.what);
       })

@@ -40,9 +40,10 @@ afterAll(async () => {
   await Promise.all([kafka.destroy(), cluster.destroy()]);
 }, 60_000);
 
-const rest = async (method: string, path: string, body?: unknown) => {
+const rest = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const res = await fetch(`${loms.url}${path}`, {
     method,
+    headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return (await res.json()) as Record<string, unknown>;
@@ -64,6 +65,31 @@ describe("order events on loms.order-events", () => {
     expect(String(e.body.order_id)).toBe(orderId);
     expect(Object.keys(e.body)).toEqual(["order_id", "status", "moment"]);
     expect(e.eventId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test("every event carries a traceparent in the trace of the request that made the change", async () => {
+    const traceId = crypto.randomUUID().replaceAll("-", "");
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const { orderId } = (await rest(
+      "POST",
+      "/order/create",
+      { userId: 1, items: [{ sku: 1076963, count: 1 }] },
+      {
+        traceparent,
+      },
+    )) as { orderId: string };
+    await rest("POST", "/order/cancel", { orderId }); // a request of its own: a trace of its own
+    expect(await eventually(() => events.statusesOf(orderId).length === 3)).toBe(true);
+    const [created, awaiting, cancelled] = events.seen.filter((e) => e.key === orderId);
+    const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/;
+    for (const e of [created, awaiting]) {
+      const [, trace, span] = W3C.exec(e?.traceparent ?? "") ?? [];
+      expect(trace).toBe(traceId);
+      expect(span).not.toBe("00f067aa0ba902b7"); // the producer span's own id, a child in that trace
+    }
+    const other = W3C.exec(cancelled?.traceparent ?? "")?.[1];
+    expect(other).toMatch(/^[0-9a-f]{32}$/);
+    expect(other).not.toBe(traceId);
   });
 
   test("an order beyond stock → new, failed", async () => {

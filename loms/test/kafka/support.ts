@@ -12,6 +12,8 @@ export interface SeenEvent {
   key: string;
   value: string;
   eventId: string;
+  /** The traceparent header (W3C trace context of the producer span). */
+  traceparent: string | undefined;
   partition: number;
   body: { order_id: number; status: string; moment: string };
 }
@@ -48,6 +50,7 @@ export async function watchOrderEvents(bootstrap: string, group: string) {
             key: m.key,
             value: m.value,
             eventId: m.headers.get("event-id") ?? "",
+            traceparent: m.headers.get("traceparent"),
             partition: m.partition,
             body: JSON.parse(m.value),
           });

@@ -7,6 +7,7 @@ import { createLogger, startPgCluster, type TestPgCluster } from "@route256/plat
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 import postgres from "postgres";
+import type { Registry } from "prom-client";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { openPostgresStorage, type PostgresStorage } from "../../src/adapters/postgres/storage.ts";
 import type { OrderStatus } from "../../src/domain/order.ts";
@@ -30,7 +31,7 @@ export async function startCluster(): Promise<TestPgCluster> {
 /** LOMS's own storage on the cluster, stocks on shard 0 — what `LOMS_STORAGE=postgres` opens. */
 export function openStorage(
   cluster: TestPgCluster,
-  opts: { clock?: Clock; poolMax?: number } = {},
+  opts: { clock?: Clock; poolMax?: number; registry?: Registry } = {},
 ): Promise<PostgresStorage> {
   return openPostgresStorage({
     shards: cluster.shards.map((s) => ({ primary: s.primary, replica: s.replica })),
@@ -38,6 +39,7 @@ export function openStorage(
     pool: { max: opts.poolMax ?? 5, prepare: true },
     clock: opts.clock ?? systemClock,
     logger: silentLogger,
+    ...(opts.registry ? { registry: opts.registry } : {}),
   });
 }
 

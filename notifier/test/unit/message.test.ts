@@ -10,7 +10,7 @@ const MOMENT = new Date("2026-11-21T10:00:00.000Z");
 function aMessage(value: string | undefined, eventId?: string) {
   const headers = new Map<string, string>();
   if (eventId !== undefined) headers.set("event-id", eventId);
-  return { value, headers, key: "7", partition: 1, offset: 41n };
+  return { topic: "loms.order-events", value, headers, key: "7", partition: 1, offset: 41n };
 }
 
 describe("handleOrderEventMessage", () => {

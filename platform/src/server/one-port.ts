@@ -13,11 +13,13 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type AnyElysia, Elysia } from "elysia";
 import type { ServerConfig } from "../config.ts";
 import { serverInterceptors } from "../connect/interceptors.ts";
+import { adminRoutes } from "../http/admin.ts";
 import { type DocsOptions, docsRoutes } from "../http/docs.ts";
 import { opsRoutes } from "../http/ops.ts";
 import { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "../http/rest-errors.ts";
 import type { Logger } from "../logger.ts";
 import type { RpcMetrics } from "../metrics.ts";
+import { inHttpSpan, nameHttpSpan } from "../tracing/http.ts";
 import { fetchBridge, type NodeRequest, type NodeResponse } from "./node-fetch-bridge.ts";
 import { newRequestInfo, type RequestInfo, requestInfoKey } from "./request-info.ts";
 import { createSniffingListener } from "./sniff.ts";
@@ -71,11 +73,13 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   // covers them all (Elysia applies a handler only to routes added after it). Each service picks
   // the body its REST clients expect; the status always comes from errors/codes.ts.
   const restError = opts.restError ?? ((f: RestFailure) => ({ status: f.status, body: gatewayErrorBody(f) }));
-  const app = new Elysia().onError(({ code, error, set }) => {
-    const answer = restError(frameworkFailure(code, error) ?? restFailure(error));
-    set.status = answer.status;
-    return answer.body;
-  });
+  const app = new Elysia()
+    .onError(({ code, error, set }) => {
+      const answer = restError(frameworkFailure(code, error) ?? restFailure(error));
+      set.status = answer.status;
+      return answer.body;
+    })
+    .onBeforeHandle({ as: "global" }, ({ request, route }) => nameHttpSpan(request.method, route));
   app
     .use(
       opsRoutes({
@@ -83,6 +87,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
         ready: async () => !draining && ((await opts.ready?.()) ?? true),
       }),
     )
+    .use(adminRoutes({ service: opts.docs.title, admin: config.admin }))
     .use(docsRoutes({ ...opts.docs, services: opts.services }));
   if (opts.rest) {
     app.use(opts.rest(createRouterTransport(opts.routes, { router: { interceptors } })));
@@ -94,7 +99,8 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
     routes: opts.routes,
     interceptors,
     contextValues: (req) => createContextValues().set(requestInfoKey, infoOf.get(req)),
-    fallback: (req, res) => bridge(req, res, infoOf.get(req) ?? newRequestInfo(undefined, undefined)),
+    fallback: (req, res) =>
+      inHttpSpan(req, res, () => bridge(req, res, infoOf.get(req) ?? newRequestInfo(undefined, undefined))),
   });
 
   let inFlight = 0;

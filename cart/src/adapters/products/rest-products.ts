@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type RetryOptions, withRetry } from "@route256/platform";
+import { SpanKind } from "@opentelemetry/api";
+import { injectInto, inSpan, type RetryOptions, withRetry } from "@route256/platform";
 import type { Product } from "../../domain/cart.ts";
 import type { CallContext, ProductCatalog } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";
@@ -28,14 +29,17 @@ export class RestProductCatalog implements ProductCatalog {
 
   private async attempt(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
     await this.beforeCall(ctx.signal);
-    const res = await fetch(`${this.baseUrl}/product/${sku}`, {
-      headers: { "x-api-key": ctx.token || this.fallbackToken },
-      signal: ctx.signal,
+    const attrs = { "http.request.method": "GET", "url.template": "/product/{sku}" };
+    return inSpan("GET /product/{sku}", { kind: SpanKind.CLIENT, attributes: attrs }, async (span) => {
+      const headers: Record<string, string> = { "x-api-key": ctx.token || this.fallbackToken };
+      injectInto(headers); // traceparent: products continues this trace
+      const res = await fetch(`${this.baseUrl}/product/${sku}`, { headers, signal: ctx.signal });
+      span.setAttribute("http.response.status_code", res.status);
+      if (res.status === 404) return undefined;
+      if (!res.ok) throw new ConnectError(`products answered HTTP ${res.status}`, codeOfStatus(res.status));
+      const body = (await res.json()) as { sku: number; name: string; price: number };
+      return { sku, name: body.name, price: body.price };
     });
-    if (res.status === 404) return undefined;
-    if (!res.ok) throw new ConnectError(`products answered HTTP ${res.status}`, codeOfStatus(res.status));
-    const body = (await res.json()) as { sku: number; name: string; price: number };
-    return { sku, name: body.name, price: body.price };
   }
 }
 

@@ -1,4 +1,6 @@
+import { SpanKind, trace } from "@opentelemetry/api";
 import { compatibilityPartitioner, Producer, stringSerializers } from "@platformatic/kafka";
+import { contextFrom, failSpan, injectInto, tracer } from "@route256/platform";
 import { type OrderEvent, orderEventJson } from "../../domain/order-event.ts";
 import type { EventPublisher } from "../../service/ports.ts";
 
@@ -6,7 +8,7 @@ export const ORDER_EVENTS_TOPIC = "loms.order-events";
 
 /**
  * Order events to Kafka: key = order id (one partition per order, so its events stay in order),
- * value = the event JSON, header event-id (the notifier's dedupe key). The producer is idempotent —
+ * value = the event JSON, headers event-id (the notifier's dedupe key) and traceparent. The producer is idempotent —
  * a retried batch is not written twice — with finite retries, so a broker that stays down fails the
  * publish and the events wait in the outbox. The Java-compatible partitioner keeps the key → partition
  * mapping the same as any Java client's.
@@ -30,14 +32,39 @@ export class KafkaEventPublisher implements EventPublisher {
 
   async publish(events: readonly OrderEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.producer.send({
-      messages: events.map((e) => ({
-        topic: ORDER_EVENTS_TOPIC,
-        key: String(e.orderId),
-        value: orderEventJson(e),
-        headers: { "event-id": e.eventId },
-      })),
-    });
+    // One PRODUCER span per event, in the trace of the request that made the change (the outbox
+    // kept its traceparent); the message carries the producer span's own context onwards.
+    const spans = events.map((e) =>
+      tracer().startSpan(
+        `${ORDER_EVENTS_TOPIC} publish`,
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "send",
+            "messaging.destination.name": ORDER_EVENTS_TOPIC,
+            "messaging.kafka.message.key": String(e.orderId),
+            "messaging.message.id": e.eventId,
+          },
+        },
+        contextFrom({ traceparent: e.traceparent }),
+      ),
+    );
+    try {
+      await this.producer.send({
+        messages: events.map((e, i) => {
+          const headers: Record<string, string> = { "event-id": e.eventId };
+          const span = spans[i];
+          if (span) injectInto(headers, trace.setSpan(contextFrom({ traceparent: e.traceparent }), span));
+          return { topic: ORDER_EVENTS_TOPIC, key: String(e.orderId), value: orderEventJson(e), headers };
+        }),
+      });
+    } catch (err) {
+      for (const span of spans) failSpan(span, err);
+      throw err;
+    } finally {
+      for (const span of spans) span.end();
+    }
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,7 @@ import {
   MessagesStreamModes,
   stringDeserializers,
 } from "@platformatic/kafka";
-import type { Logger } from "@route256/platform";
+import { inConsumerSpan, type Logger } from "@route256/platform";
 import type { PaymentOutcome, PaymentResult } from "../../service/apply-payment.ts";
 
 export const PAYMENTS_TOPIC = "payments";
@@ -92,21 +92,10 @@ export class PaymentsConsumer {
           fallbackMode: MessagesStreamFallbackModes.EARLIEST,
         });
         for await (const message of this.stream) {
-          const parsed = parsePaymentResult(message.value);
-          if (typeof parsed === "string") {
-            this.opts.logger.warn(
-              { offset: String(message.offset), reason: parsed },
-              "malformed payment result skipped",
-            );
-            this.opts.onOutcome?.("malformed");
-          } else {
-            const outcome = await this.opts.apply(parsed);
-            this.opts.onOutcome?.(outcome);
-            this.opts.logger.info(
-              { orderId: String(parsed.orderId), key: parsed.idempotentKey, status: parsed.status, outcome },
-              "payment result",
-            );
-          }
+          // The payment service's trace (when it sent a traceparent) continues here: the status
+          // change and its outbox event, hence the notifier's line, join it.
+          const attributes = { "messaging.destination.partition.id": String(message.partition) };
+          await inConsumerSpan(PAYMENTS_TOPIC, message.headers, attributes, () => this.handle(message));
           await message.commit();
         }
       } catch (err) {
@@ -116,6 +105,24 @@ export class PaymentsConsumer {
         await Bun.sleep(1_000);
       }
     }
+  }
+
+  private async handle(message: { value: string; offset: bigint }): Promise<void> {
+    const parsed = parsePaymentResult(message.value);
+    if (typeof parsed === "string") {
+      this.opts.logger.warn(
+        { offset: String(message.offset), reason: parsed },
+        "malformed payment result skipped",
+      );
+      this.opts.onOutcome?.("malformed");
+      return;
+    }
+    const outcome = await this.opts.apply(parsed);
+    this.opts.onOutcome?.(outcome);
+    this.opts.logger.info(
+      { orderId: String(parsed.orderId), key: parsed.idempotentKey, status: parsed.status, outcome },
+      "payment result",
+    );
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { traceparentForLater } from "@route256/platform";
 import { type Order, type OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { OrderEvent } from "../../domain/order-event.ts";
+import { type OrderEvent, STATUS_CHANGE } from "../../domain/order-event.ts";
 import type { ClaimPurpose, OrderRepository, OutboxSource } from "../../service/ports.ts";
 
 interface Row {
@@ -35,7 +36,13 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
       version: 0,
     };
     this.rows.set(order.id, { order, lease: { expiry: 0, repair: 0 }, verified: false });
-    this.outbox.push({ eventId: randomUUID(), orderId: order.id, status: order.status, moment: now });
+    this.outbox.push({
+      eventId: randomUUID(),
+      orderId: order.id,
+      status: order.status,
+      moment: now,
+      traceparent: traceparentForLater(STATUS_CHANGE),
+    });
     return order;
   }
 
@@ -59,7 +66,13 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
     row.order = { ...row.order, status: to, updatedAt: now, version: row.order.version + 1 };
     row.lease = { expiry: 0, repair: 0 };
     row.verified = false;
-    this.outbox.push({ eventId: randomUUID(), orderId, status: to, moment: now });
+    this.outbox.push({
+      eventId: randomUUID(),
+      orderId,
+      status: to,
+      moment: now,
+      traceparent: traceparentForLater(STATUS_CHANGE),
+    });
     return row.order;
   }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { traceparentForLater } from "@route256/platform";
 import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
+import { STATUS_CHANGE } from "../../domain/order-event.ts";
 import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
 import {
   changeOrderStatus,
@@ -49,7 +51,13 @@ export class PgShardOrders implements OrderRepository {
         skus: items.map((i) => i.sku),
         counts: items.map((i) => BigInt(i.count)),
       });
-      await insertOutboxEvent(tx, { eventId: randomUUID(), orderId: created.id, status: "new", moment: now });
+      await insertOutboxEvent(tx, {
+        eventId: randomUUID(),
+        orderId: created.id,
+        status: "new",
+        moment: now,
+        traceparent: traceparentForLater(STATUS_CHANGE) ?? null,
+      });
       return { id: created.id, userId, status: "new", items, createdAt: now, updatedAt: now, version: 0 };
     });
   }
@@ -82,7 +90,13 @@ export class PgShardOrders implements OrderRepository {
           fromStatuses: [...from],
         });
         if (changed === 0) throw new NoChange(); // roll back the key: it did not apply
-        await insertOutboxEvent(tx, { eventId: randomUUID(), orderId, status: to, moment: now });
+        await insertOutboxEvent(tx, {
+          eventId: randomUUID(),
+          orderId,
+          status: to,
+          moment: now,
+          traceparent: traceparentForLater(STATUS_CHANGE) ?? null,
+        });
       })
       .catch((err) => {
         if (!(err instanceof NoChange)) throw err;

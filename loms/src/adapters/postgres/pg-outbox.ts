@@ -30,6 +30,7 @@ export class PgShardOutbox implements OutboxSource {
           orderId: r.orderId,
           status: r.status as OrderStatus,
           moment: r.moment,
+          traceparent: r.traceparent ?? undefined,
         })),
       );
       await markEventsSent(tx, { now: new Date(), ids: rows.map((r) => r.id) });

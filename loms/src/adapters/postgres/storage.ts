@@ -1,6 +1,8 @@
 import type { Logger } from "@route256/platform";
+import { Registry } from "prom-client";
 import type { Clock, LomsDeps, OutboxSource } from "../../service/ports.ts";
 import { connectPostgres, type PoolOptions } from "./connect.ts";
+import { createDbMetrics, instrumentSql, type PoolLabels } from "./instrument.ts";
 import { migrate } from "./migrate.ts";
 import { PgShardOrders } from "./pg-orders.ts";
 import { PgShardOutbox, ShardedOutbox } from "./pg-outbox.ts";
@@ -18,7 +20,8 @@ export interface PostgresStorage {
 
 /**
  * LOMS on PostgreSQL: one ReplicatedDb per shard (primary + synchronous replica), migrations
- * applied to every primary, orders sharded by id, stocks on the chosen shard's database.
+ * applied to every primary, orders sharded by id, stocks on the chosen shard's database. Every
+ * pool is instrumented (instrument.ts): query spans, and db_* metrics in `registry`.
  */
 export async function openPostgresStorage(opts: {
   shards: { primary: string; replica?: string }[];
@@ -26,12 +29,16 @@ export async function openPostgresStorage(opts: {
   pool: PoolOptions;
   clock: Clock;
   logger: Logger;
+  registry?: Registry;
 }): Promise<PostgresStorage> {
+  const metrics = createDbMetrics(opts.registry ?? new Registry());
+  const pool = (url: string, labels: PoolLabels) =>
+    instrumentSql(connectPostgres(url, opts.pool), labels, metrics, opts.pool.max);
   const dbs = opts.shards.map(
-    (s) =>
+    (s, i) =>
       new ReplicatedDb(
-        connectPostgres(s.primary, opts.pool),
-        s.replica ? connectPostgres(s.replica, opts.pool) : undefined,
+        pool(s.primary, { shard: String(i), role: "primary" }),
+        s.replica ? pool(s.replica, { shard: String(i), role: "replica" }) : undefined,
       ),
   );
   try {

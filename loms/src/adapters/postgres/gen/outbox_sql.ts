@@ -6,20 +6,27 @@ import type { Sql, TransactionSql } from "postgres";
 /** A postgres.js client, a reserved connection or a transaction (`sql.begin`). */
 type Db = Sql | TransactionSql;
 
-export const insertOutboxEventQuery = `INSERT INTO outbox (event_id, order_id, status, moment) VALUES ($1, $2, $3, $4)`;
+export const insertOutboxEventQuery = `INSERT INTO outbox (event_id, order_id, status, moment, traceparent) VALUES ($1, $2, $3, $4, $5)`;
 
 export interface InsertOutboxEventArgs {
   eventId: string;
   orderId: bigint;
   status: string;
   moment: Date;
+  traceparent: string | null;
 }
 
 /**
  * An order status change to publish; called in the transaction that made the change.
  */
 export async function insertOutboxEvent(sql: Db, args: InsertOutboxEventArgs): Promise<void> {
-  await run(sql, insertOutboxEventQuery, [args.eventId, args.orderId, args.status, args.moment]);
+  await run(sql, insertOutboxEventQuery, [
+    args.eventId,
+    args.orderId,
+    args.status,
+    args.moment,
+    args.traceparent,
+  ]);
 }
 
 export const lockRelayQuery = `SELECT pg_try_advisory_xact_lock($1::bigint) AS locked`;
@@ -47,7 +54,7 @@ export async function lockRelay(sql: Db, args: LockRelayArgs): Promise<LockRelay
   };
 }
 
-export const claimUnsentEventsQuery = `SELECT id, event_id, order_id, status, moment FROM outbox
+export const claimUnsentEventsQuery = `SELECT id, event_id, order_id, status, moment, traceparent FROM outbox
 WHERE sent_at IS NULL
 ORDER BY id
 LIMIT $1
@@ -63,6 +70,7 @@ export interface ClaimUnsentEventsRow {
   orderId: bigint;
   status: string;
   moment: Date;
+  traceparent: string | null;
 }
 
 /**
@@ -79,6 +87,7 @@ export async function claimUnsentEvents(
     orderId: row[2],
     status: row[3],
     moment: row[4],
+    traceparent: row[5],
   }));
 }
 

@@ -1,0 +1,83 @@
+import { context, propagation, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import { z } from "zod";
+import { envVar, parseEnv } from "../config.ts";
+import type { Logger } from "../logger.ts";
+
+export interface TracingConfig {
+  /**
+   * OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT, e.g. http://127.0.0.1:4318): spans are posted to
+   * `<endpoint>/v1/traces`. Unset: spans and trace ids still exist (logs and messages carry them)
+   * but nothing is sent anywhere.
+   */
+  endpoint?: string;
+  /** The service.name resource attribute (OTEL_SERVICE_NAME; default: the service's own name). */
+  serviceName?: string;
+  /** How long finished spans wait to be sent in a batch (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). */
+  batchDelayMs: number;
+}
+
+const tracingEnv = z.object({
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+  ),
+  OTEL_SERVICE_NAME: z.string().trim().optional(),
+  OTEL_BSP_SCHEDULE_DELAY: envVar.count(5_000),
+});
+
+/** The standard OpenTelemetry variables this code honours, typed (see TracingConfig). */
+export function loadTracingConfig(env: Record<string, string | undefined> = process.env): TracingConfig {
+  const e = parseEnv(tracingEnv, env);
+  return {
+    endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    serviceName: e.OTEL_SERVICE_NAME || undefined,
+    batchDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
+  };
+}
+
+export interface Tracing {
+  /** Spans are sent to an OTLP endpoint. */
+  readonly exporting: boolean;
+  /** Sends the spans still buffered and stops; call after the server has drained. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Process-wide tracing, set up once in main.ts: W3C trace context (the `traceparent` header) as the
+ * propagation format, AsyncLocalStorage to carry the active span across awaits, and — when an OTLP
+ * endpoint is configured — a batching OTLP/HTTP (JSON) exporter. The embedded mode (`just dev`)
+ * does not call this: there the API stays a no-op. Instrumentation is explicit (see
+ * the other files of this folder): Bun has no require hooks for auto-instrumentation, and explicit
+ * spans name what the business does.
+ */
+export function startTracing(config: TracingConfig, service: string, logger: Logger): Tracing {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  // Spans are made even with no exporter: every request then has a trace id, which log lines and
+  // Kafka messages (traceparent) carry — useful on their own — and turning export on is one variable.
+  const url = config.endpoint ? `${config.endpoint.replace(/\/+$/, "")}/v1/traces` : undefined;
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ "service.name": config.serviceName ?? service }),
+    spanProcessors: url
+      ? [
+          new BatchSpanProcessor({
+            exporter: new OTLPTraceExporter({ url }),
+            scheduledDelayMillis: config.batchDelayMs,
+          }),
+        ]
+      : [],
+  });
+  trace.setGlobalTracerProvider(provider);
+  logger.info({ otlp: url ?? "off" }, "tracing");
+  return {
+    exporting: url !== undefined,
+    async shutdown() {
+      await provider.shutdown().catch((err: unknown) => logger.warn({ err }, "flushing spans failed"));
+    },
+  };
+}
