@@ -3,7 +3,7 @@
 // bench/grpc-load.ts for gRPC over h2c. Concurrency 50, 10 s per scenario (BENCH_SECONDS to change).
 // Results go to bench/results/<service>.md, the latest run replacing the previous one.
 import { cpus } from "node:os";
-import { spawnService, startPgCluster } from "@route256/platform";
+import { spawnService, startOtlpReceiver, startPgCluster } from "@route256/platform";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
@@ -82,6 +82,44 @@ async function benchProducts(): Promise<Result[]> {
     ];
   } finally {
     await products.stop();
+  }
+}
+
+/**
+ * What tracing costs on the cheapest RPC: products GetProduct (Connect JSON) with the SDK disabled,
+ * with spans made but not exported (the default without OTEL_EXPORTER_OTLP_ENDPOINT), and exported
+ * over OTLP/HTTP to a receiver in this process.
+ */
+async function benchTracing(): Promise<Result[]> {
+  const receiver = startOtlpReceiver();
+  const modes: [string, Record<string, string>][] = [
+    ["SDK disabled", { OTEL_SDK_DISABLED: "true" }],
+    ["spans made, not exported", {}],
+    ["spans exported (OTLP/HTTP)", { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }],
+  ];
+  const results: Result[] = [];
+  try {
+    for (const [mode, env] of modes) {
+      const products = await spawnService("products/src/main.ts", {
+        portEnv: "PRODUCTS_PORT",
+        env: { LOG_LEVEL: "warn", OTEL_EXPORTER_OTLP_ENDPOINT: "", ...env },
+      });
+      try {
+        results.push(
+          await http1(
+            `products GetProduct, Connect JSON — ${mode}`,
+            `${products.url}/products.v1.ProductService/GetProduct`,
+            { sku: 1076963 },
+            { "x-api-key": "testToken" },
+          ),
+        );
+      } finally {
+        await products.stop();
+      }
+    }
+    return results;
+  } finally {
+    await receiver.stop();
   }
 }
 
@@ -212,6 +250,7 @@ const suites: Record<string, () => Promise<Result[]>> = {
   products: benchProducts,
   loms: benchLoms,
   "loms-pg": benchLomsPostgres,
+  tracing: benchTracing,
 };
 const only = process.argv[2];
 for (const [name, suite] of Object.entries(suites)) {

@@ -157,14 +157,16 @@ describe("tracing config", () => {
       endpoint: undefined,
       serviceName: undefined,
       batchDelayMs: 5000,
+      disabled: false,
     });
+    expect(loadTracingConfig({ OTEL_SDK_DISABLED: "true" }).disabled).toBe(true);
     expect(
       loadTracingConfig({
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://jaeger:4318",
         OTEL_SERVICE_NAME: "loms-2",
         OTEL_BSP_SCHEDULE_DELAY: "200",
       }),
-    ).toEqual({ endpoint: "http://jaeger:4318", serviceName: "loms-2", batchDelayMs: 200 });
+    ).toEqual({ endpoint: "http://jaeger:4318", serviceName: "loms-2", batchDelayMs: 200, disabled: false });
     expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: " " }).endpoint).toBeUndefined();
     expect(() => loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "jaeger:4318" })).toThrow(
       "OTEL_EXPORTER_OTLP_ENDPOINT",

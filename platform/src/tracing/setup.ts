@@ -19,6 +19,11 @@ export interface TracingConfig {
   serviceName?: string;
   /** How long finished spans wait to be sent in a batch (OTEL_BSP_SCHEDULE_DELAY, default 5000 ms). */
   batchDelayMs: number;
+  /**
+   * OTEL_SDK_DISABLED=true: no spans at all (the API stays a no-op; incoming trace context is still
+   * passed on). For measuring what tracing costs, or for a process that must not pay it.
+   */
+  disabled: boolean;
 }
 
 const tracingEnv = z.object({
@@ -28,6 +33,7 @@ const tracingEnv = z.object({
   ),
   OTEL_SERVICE_NAME: z.string().trim().optional(),
   OTEL_BSP_SCHEDULE_DELAY: envVar.count(5_000),
+  OTEL_SDK_DISABLED: z.enum(["true", "false", ""]).default("false"),
 });
 
 /** The standard OpenTelemetry variables this code honours, typed (see TracingConfig). */
@@ -37,6 +43,7 @@ export function loadTracingConfig(env: Record<string, string | undefined> = proc
     endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     serviceName: e.OTEL_SERVICE_NAME || undefined,
     batchDelayMs: e.OTEL_BSP_SCHEDULE_DELAY,
+    disabled: e.OTEL_SDK_DISABLED === "true",
   };
 }
 
@@ -58,6 +65,10 @@ export interface Tracing {
 export function startTracing(config: TracingConfig, service: string, logger: Logger): Tracing {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  if (config.disabled) {
+    logger.info({ otlp: "off" }, "tracing disabled (OTEL_SDK_DISABLED)");
+    return { exporting: false, shutdown: async () => {} };
+  }
   // Spans are made even with no exporter: every request then has a trace id, which log lines and
   // Kafka messages (traceparent) carry — useful on their own — and turning export on is one variable.
   const url = config.endpoint ? `${config.endpoint.replace(/\/+$/, "")}/v1/traces` : undefined;
