@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@route256/platform";
+import { type OtlpReceiver, type ReceivedSpan, runCommand, startOtlpReceiver } from "@route256/platform";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CART = "http://127.0.0.1:8080";
@@ -32,19 +32,9 @@ function portTaken(port: number): Promise<boolean> {
 }
 
 async function just(recipe: string): Promise<string> {
-  const child = Bun.spawn([join(ROOT, "node_modules/.bin/just"), recipe], {
-    cwd: ROOT,
-    env,
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [out, err, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  if (code !== 0) throw new Error(`just ${recipe} exited with ${code}:\n${out}\n${err}`);
-  return out;
+  const { code, output } = await runCommand([join(ROOT, "node_modules/.bin/just"), recipe], env, ROOT);
+  if (code !== 0) throw new Error(`just ${recipe} exited with ${code}:\n${output}`);
+  return output;
 }
 
 beforeAll(async () => {
@@ -59,7 +49,6 @@ beforeAll(async () => {
   stackDir = mkdtempSync(join(tmpdir(), "route256-stack-"));
   chmodSync(stackDir, 0o711); // PostgreSQL runs as 'postgres' and must traverse to its data dir
   env = {
-    ...(process.env as Record<string, string>),
     STACK_MODE: "native",
     STACK_DIR: stackDir,
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,

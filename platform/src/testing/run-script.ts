@@ -3,12 +3,22 @@
  * code and everything it printed, stdout then stderr: test helpers put that output into the error
  * they throw, so a server that does not start says why.
  */
-export async function runScript(
+export function runScript(
   script: string,
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number; output: string }> {
-  const child = Bun.spawn(["bash", script, ...args], {
+  return runCommand(["bash", script, ...args], env);
+}
+
+/** Runs any command (from the repository root unless `cwd` says otherwise), as runScript does. */
+export async function runCommand(
+  command: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number; output: string }> {
+  const child = Bun.spawn(command, {
+    ...(cwd ? { cwd } : {}),
     env: { ...process.env, ...env },
     stdin: "ignore",
     stdout: "pipe",
