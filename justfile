@@ -14,10 +14,11 @@ dev: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test
 
-# what the tests need beyond npm: servers they start for themselves (Debian packages) and sqlc
+# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema
 test-deps: postgres-deps
     scripts/ensure-redis.sh
     scripts/ensure-sqlc.sh
+    scripts/ensure-compose-schema.sh
 
 # PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
 postgres-deps:
@@ -87,21 +88,21 @@ typecheck:
 bench suite="":
     bun bench/run.ts {{suite}}
 
-# the native full stack in the background: Postgres shards + replicas, Redis, every service (LOMS on the cluster)
+# the full stack in the background: compose.yaml when a Docker engine answers, else native (STACK_MODE=docker|native)
 up:
-    scripts/stack.sh up
+    scripts/full-stack.sh up
 
-# stop the native full stack (data stays in .run/)
+# stop the full stack, the way `just up` started it (data stays: Docker volumes, .run/)
 down:
-    scripts/stack.sh down
+    scripts/full-stack.sh down
 
 # what runs
 ps:
-    scripts/stack.sh status
+    scripts/full-stack.sh ps
 
 # follow the services' logs
 logs:
-    tail -n 50 -F .run/logs/*.log
+    scripts/full-stack.sh logs
 
 # apply sql/migrations to every configured primary (LOMS also does it when it starts)
 migrate:
