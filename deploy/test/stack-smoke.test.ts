@@ -8,6 +8,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type OtlpReceiver, type ReceivedSpan, runCommand, startOtlpReceiver } from "@route256/platform";
+import { parseHttpFile, runHttpFile } from "../../http/test/http-file.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const CART = "http://127.0.0.1:8080";
@@ -176,5 +177,14 @@ describe("just up (native) — purchase path, notifications, one trace", () => {
     const ids = new Set(trace.map((s) => s.spanId));
     expect(trace.filter((s) => s.parentSpanId !== "" && !ids.has(s.parentSpanId))).toEqual([]);
     expect(root.parentSpanId).toBe("");
+  });
+
+  test("the .http example files answer as they state, on their usual ports", async () => {
+    const wrong: string[] = [];
+    for (const name of ["products.http", "loms.http", "cart.http"]) {
+      const file = parseHttpFile(readFileSync(join(ROOT, "http", name), "utf8"), name);
+      wrong.push(...(await runHttpFile(file, name)));
+    }
+    expect(wrong).toEqual([]);
   });
 });

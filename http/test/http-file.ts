@@ -145,3 +145,62 @@ export function substitute(
     return String(node);
   });
 }
+
+/** What a request answered. */
+export interface Answer {
+  status: number;
+  body: string;
+}
+
+/**
+ * Sends one request of `file`, every {{...}} filled in; `hosts` replaces file variables (the test
+ * points @cart, @loms, @products at the services it started).
+ */
+export async function sendRequest(
+  request: HttpRequest,
+  file: HttpFile,
+  responses: Responses,
+  hosts: Readonly<Record<string, string>> = {},
+): Promise<Answer> {
+  const variables = new Map(file.variables);
+  for (const [name, url] of Object.entries(hosts)) variables.set(name, url);
+  const headers = new Headers();
+  for (const [header, value] of request.headers)
+    headers.append(header, substitute(value, variables, responses));
+  const res = await fetch(substitute(request.url, variables, responses), {
+    method: request.method,
+    headers,
+    ...(request.body !== undefined ? { body: substitute(request.body, variables, responses) } : {}),
+    redirect: "manual",
+  });
+  return { status: res.status, body: await res.text() };
+}
+
+/** True when the answer is what the request's `# expect` line states. */
+export function meetsExpectation(request: HttpRequest, answer: Answer): boolean {
+  if (answer.status !== request.expect.status) return false;
+  return request.expect.bodyContains === undefined || answer.body.includes(request.expect.bodyContains);
+}
+
+/**
+ * Runs every request of `file` in order, as an editor would one after another, and returns the
+ * ones whose answer is not what the file states ("file:line METHOD url → status body").
+ */
+export async function runHttpFile(
+  file: HttpFile,
+  fileName: string,
+  hosts: Readonly<Record<string, string>> = {},
+): Promise<string[]> {
+  const responses = new Map<string, { body: string }>();
+  const wrong: string[] = [];
+  for (const request of file.requests) {
+    const answer = await sendRequest(request, file, responses, hosts);
+    if (request.name) responses.set(request.name, { body: answer.body });
+    if (!meetsExpectation(request, answer)) {
+      wrong.push(
+        `${fileName}:${request.line} ${request.method} ${request.url} → ${answer.status} ${answer.body.slice(0, 300)}`,
+      );
+    }
+  }
+  return wrong;
+}

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { type Stack, startStack } from "../../cart/test/e2e/stack.ts";
-import { type HttpFile, type HttpRequest, parseHttpFile, type Responses, substitute } from "./http-file.ts";
+import { type HttpFile, type HttpRequest, parseHttpFile, sendRequest } from "./http-file.ts";
 
 const DIR = new URL("..", import.meta.url).pathname;
 /** Each file, and the default address of each service it calls: `just dev` and `just up` alike. */
@@ -54,7 +54,7 @@ for (const [name, file] of files) {
     const responses = new Map<string, { body: string }>();
     for (const request of file.requests) {
       test(`${label(name, request)}${request.title ? ` — ${request.title}` : ""}`, async () => {
-        const sent = await send(request, file, responses);
+        const sent = await sendRequest(request, file, responses, hosts());
         // The whole answer on a mismatch: the body says why a status was not what the file expects.
         expect({ status: sent.status, body: sent.body }).toMatchObject({ status: request.expect.status });
         if (request.expect.bodyContains !== undefined)
@@ -96,18 +96,7 @@ function serviceOf(url: string): { service: Service; path: string } | undefined 
   return match ? { service: match[1] as Service, path: match[2]! } : undefined;
 }
 
-/** The request with every variable filled in, the hosts pointing at the services of this test. */
-async function send(request: HttpRequest, file: HttpFile, responses: Responses) {
-  const variables = new Map(file.variables);
-  for (const service of ["products", "loms", "cart"] as const) variables.set(service, stack[service].url);
-  const headers = new Headers();
-  for (const [header, value] of request.headers)
-    headers.append(header, substitute(value, variables, responses));
-  const res = await fetch(substitute(request.url, variables, responses), {
-    method: request.method,
-    headers,
-    ...(request.body !== undefined ? { body: substitute(request.body, variables, responses) } : {}),
-    redirect: "manual",
-  });
-  return { status: res.status, body: await res.text() };
+/** The hosts of the services this test started, in place of the files' usual ports. */
+function hosts(): Record<Service, string> {
+  return { products: stack.products.url, loms: stack.loms.url, cart: stack.cart.url };
 }

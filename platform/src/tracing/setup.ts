@@ -58,7 +58,7 @@ export interface Tracing {
  * Process-wide tracing, set up once in main.ts: W3C trace context (the `traceparent` header) as the
  * propagation format, AsyncLocalStorage to carry the active span across awaits, and — when an OTLP
  * endpoint is configured — a batching OTLP/HTTP (JSON) exporter. The embedded mode (`just dev`)
- * does not call this: there the API stays a no-op. Instrumentation is explicit (see
+ * sets no endpoint, so it exports nothing unless the developer sets one. Instrumentation is explicit (see
  * the other files of this folder): Bun has no require hooks for auto-instrumentation, and explicit
  * spans name what the business does.
  */
