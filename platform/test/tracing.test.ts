@@ -59,6 +59,16 @@ describe("RPC spans", () => {
     expect(span?.attributes["rpc.method"]).toBe("GetProduct");
   });
 
+  test("the access log line of an RPC names its trace and span", async () => {
+    const client = createClient(ProductService, createGrpcTransport({ baseUrl: server.url }));
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    await client.getProduct({ sku: 3n }, { headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } });
+    const [span] = await spansWhen(1);
+    const line = await log.waitFor((l) => l.msg === "request" && l.trace_id === traceId);
+    expect(line.path).toBe("/products.v1.ProductService/GetProduct");
+    expect(line.span_id).toBe(span?.spanContext().spanId as string);
+  });
+
   test("client errors are answers (span not failed); server faults fail the span", async () => {
     const client = createClient(
       ProductService,

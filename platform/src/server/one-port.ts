@@ -193,6 +193,7 @@ function accessLog(logger: Logger, req: NodeRequest, res: NodeResponse, info: Re
       // 499 (nginx's "client closed request"): the peer left before the response was complete.
       status: res.writableFinished ? res.statusCode : 499,
       ...(info.rpcCode ? { rpcCode: info.rpcCode } : {}),
+      ...info.span,
       ms: Math.round(ms * 10) / 10,
     },
     "request",

@@ -9,6 +9,11 @@ export interface RequestInfo {
   readonly clientAddress: string;
   /** Set by the RPC interceptor when the request was an RPC: the final Connect code. */
   rpcCode?: string;
+  /**
+   * Set by the trace interceptor when the request was an RPC: its span, for the access log line,
+   * which is written after the response — outside the span, where logs cannot see it by themselves.
+   */
+  span?: { trace_id: string; span_id: string };
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

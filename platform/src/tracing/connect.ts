@@ -17,7 +17,8 @@ function rpcAttributes(service: string, method: string) {
  */
 export function serverTraceInterceptor(): Interceptor {
   return (next) => async (req) => {
-    const remote = req.contextValues.get(requestInfoKey) !== undefined;
+    const info = req.contextValues.get(requestInfoKey);
+    const remote = info !== undefined;
     const parent = remote ? propagation.extract(ROOT_CONTEXT, req.header, headersGetter) : context.active();
     const span = tracer().startSpan(
       `${req.service.typeName}/${req.method.name}`,
@@ -27,6 +28,10 @@ export function serverTraceInterceptor(): Interceptor {
       },
       parent,
     );
+    if (info && span.isRecording()) {
+      const { traceId, spanId } = span.spanContext();
+      info.span = { trace_id: traceId, span_id: spanId };
+    }
     try {
       return await context.with(trace.setSpan(parent, span), () => next(req));
     } catch (err) {
