@@ -41,8 +41,9 @@ const FILE = /^[\w.-]+\.(heapsnapshot|cpuprofile)$/;
  *
  * Off unless ADMIN_TOKEN is set, and then only for callers that present it: a snapshot holds every
  * string in the heap (tokens, personal data), a snapshot stops the event loop while it is taken,
- * and sampling slows every request while a profile records. When off the routes are not mounted at all, so they answer 404 and stay out of
- * /openapi.json — nothing advertises a switch that does not exist.
+ * and sampling slows every request while a profile records. When off the routes are not mounted
+ * at all, so they answer 404 and stay out of /openapi.json — nothing advertises a switch that does
+ * not exist.
  */
 export function adminRoutes(opts: AdminOptions) {
   const app = new Elysia({ name: "admin" });

@@ -1,12 +1,11 @@
 import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import {
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
+import { installContextPropagation } from "../tracing/setup.ts";
 
 export interface SpanRecorder {
   /** Finished spans, oldest first. */
@@ -27,8 +26,7 @@ export function recordSpans(): SpanRecorder {
   propagation.disable();
   const exporter = new InMemorySpanExporter();
   const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  installContextPropagation();
   trace.setGlobalTracerProvider(provider);
   return {
     spans: () => exporter.getFinishedSpans(),

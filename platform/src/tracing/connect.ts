@@ -2,7 +2,7 @@ import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
 import { requestInfoKey } from "../server/request-info.ts";
-import { failSpan, headersGetter, tracer } from "./context.ts";
+import { failSpan, headersGetter, inSpan, tracer } from "./context.ts";
 
 /** OpenTelemetry's RPC conventions: `<package.Service>/<Method>`, rpc.* attributes. */
 function rpcAttributes(service: string, method: string) {
@@ -51,24 +51,20 @@ export function serverTraceInterceptor(): Interceptor {
  * continues the same trace.
  */
 export function clientTraceInterceptor(): Interceptor {
-  return (next) => async (req) => {
-    const span = tracer().startSpan(`${req.service.typeName}/${req.method.name}`, {
-      kind: SpanKind.CLIENT,
-      attributes: rpcAttributes(req.service.typeName, req.method.name),
-    });
-    const ctx = trace.setSpan(context.active(), span);
-    propagation.inject(ctx, req.header, { set: (h, k, v) => h.set(k, v) });
-    try {
-      return await context.with(ctx, () => next(req));
-    } catch (err) {
-      const code = ConnectError.from(err).code;
-      span.setAttribute("rpc.connect_rpc.error_code", codeToString(code));
-      failSpan(span, err);
-      throw err;
-    } finally {
-      span.end();
-    }
-  };
+  return (next) => (req) =>
+    inSpan(
+      `${req.service.typeName}/${req.method.name}`,
+      { kind: SpanKind.CLIENT, attributes: rpcAttributes(req.service.typeName, req.method.name) },
+      async (span) => {
+        propagation.inject(context.active(), req.header, { set: (h, k, v) => h.set(k, v) });
+        try {
+          return await next(req);
+        } catch (err) {
+          span.setAttribute("rpc.connect_rpc.error_code", codeToString(ConnectError.from(err).code));
+          throw err; // inSpan marks the span failed
+        }
+      },
+    );
 }
 
 // Connect codes a server is to blame for (OpenTelemetry's gRPC guidance for server spans).

@@ -37,8 +37,12 @@ export function contextFrom(carrier: Record<string, string | string[] | undefine
  * outbox row written with a status change); undefined outside any trace.
  */
 export function activeTraceparent(): string | undefined {
+  return traceparentOf(context.active());
+}
+
+function traceparentOf(ctx: Context): string | undefined {
   const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
+  propagation.inject(ctx, carrier);
   return carrier.traceparent;
 }
 
@@ -52,9 +56,7 @@ export function traceparentForLater(name: string): string | undefined {
   if (active) return active;
   const span = tracer().startSpan(name, { kind: SpanKind.INTERNAL }, ROOT_CONTEXT);
   span.end();
-  const carrier: Record<string, string> = {};
-  propagation.inject(trace.setSpan(ROOT_CONTEXT, span), carrier);
-  return carrier.traceparent;
+  return traceparentOf(trace.setSpan(ROOT_CONTEXT, span));
 }
 
 /**

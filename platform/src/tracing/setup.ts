@@ -47,6 +47,15 @@ export function loadTracingConfig(env: Record<string, string | undefined> = proc
   };
 }
 
+/**
+ * W3C trace context (`traceparent`) as the propagation format and AsyncLocalStorage to carry the
+ * active span across awaits — what every tracer provider here, real or a test's, runs on.
+ */
+export function installContextPropagation(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+}
+
 export interface Tracing {
   /** Spans are sent to an OTLP endpoint. */
   readonly exporting: boolean;
@@ -58,13 +67,12 @@ export interface Tracing {
  * Process-wide tracing, set up once in main.ts: W3C trace context (the `traceparent` header) as the
  * propagation format, AsyncLocalStorage to carry the active span across awaits, and — when an OTLP
  * endpoint is configured — a batching OTLP/HTTP (JSON) exporter. The embedded mode (`just dev`)
- * sets no endpoint, so it exports nothing unless the developer sets one. Instrumentation is explicit (see
- * the other files of this folder): Bun has no require hooks for auto-instrumentation, and explicit
- * spans name what the business does.
+ * sets no endpoint, so it exports nothing unless the developer sets one. Instrumentation is explicit
+ * (see the other files of this folder): Bun has no require hooks for auto-instrumentation, and
+ * explicit spans name what the business does.
  */
 export function startTracing(config: TracingConfig, service: string, logger: Logger): Tracing {
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  installContextPropagation();
   if (config.disabled) {
     logger.info({ otlp: "off" }, "tracing disabled (OTEL_SDK_DISABLED)");
     return { exporting: false, shutdown: async () => {} };

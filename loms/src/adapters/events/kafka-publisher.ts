@@ -34,8 +34,9 @@ export class KafkaEventPublisher implements EventPublisher {
     if (events.length === 0) return;
     // One PRODUCER span per event, in the trace of the request that made the change (the outbox
     // kept its traceparent); the message carries the producer span's own context onwards.
-    const spans = events.map((e) =>
-      tracer().startSpan(
+    const sends = events.map((e) => {
+      const parent = contextFrom({ traceparent: e.traceparent });
+      const span = tracer().startSpan(
         `${ORDER_EVENTS_TOPIC} publish`,
         {
           kind: SpanKind.PRODUCER,
@@ -47,23 +48,25 @@ export class KafkaEventPublisher implements EventPublisher {
             "messaging.message.id": e.eventId,
           },
         },
-        contextFrom({ traceparent: e.traceparent }),
-      ),
-    );
+        parent,
+      );
+      const headers: Record<string, string> = { "event-id": e.eventId };
+      injectInto(headers, trace.setSpan(parent, span));
+      const message = {
+        topic: ORDER_EVENTS_TOPIC,
+        key: String(e.orderId),
+        value: orderEventJson(e),
+        headers,
+      };
+      return { span, message };
+    });
     try {
-      await this.producer.send({
-        messages: events.map((e, i) => {
-          const headers: Record<string, string> = { "event-id": e.eventId };
-          const span = spans[i];
-          if (span) injectInto(headers, trace.setSpan(contextFrom({ traceparent: e.traceparent }), span));
-          return { topic: ORDER_EVENTS_TOPIC, key: String(e.orderId), value: orderEventJson(e), headers };
-        }),
-      });
+      await this.producer.send({ messages: sends.map((s) => s.message) });
     } catch (err) {
-      for (const span of spans) failSpan(span, err);
+      for (const { span } of sends) failSpan(span, err);
       throw err;
     } finally {
-      for (const span of spans) span.end();
+      for (const { span } of sends) span.end();
     }
   }
 
