@@ -1,3 +1,4 @@
+export { bySku } from "./compare.ts";
 export { type RetryOptions, withRetry } from "./concurrency/retry.ts";
 export { SingleFlight } from "./concurrency/single-flight.ts";
 export { abortableSleep } from "./concurrency/sleep.ts";

@@ -16,7 +16,3 @@ export interface CartView {
   readonly items: readonly (Product & { readonly count: number })[];
   readonly totalPrice: number;
 }
-
-export function bySku(a: { sku: bigint }, b: { sku: bigint }): number {
-  return a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0;
-}

@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { bySku, DomainError } from "@route256/platform";
 
 /** Order statuses exactly as they travel on the wire. */
 export const OrderStatus = {
@@ -36,7 +36,7 @@ export interface Order {
  * display: stock rows are locked in this order, so two orders never wait on each other's locks.
  */
 export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
-  const bySku = new Map<bigint, number>();
+  const totals = new Map<bigint, number>();
   for (const { sku, count } of items) {
     // The contract validates requests already; this keeps stock arithmetic safe for any other caller.
     if (sku <= 0n) throw new DomainError("invalid_argument", `invalid sku: must be positive, got ${sku}`);
@@ -46,11 +46,9 @@ export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
         `invalid count: must be a positive whole number, got ${count}`,
       );
     }
-    bySku.set(sku, (bySku.get(sku) ?? 0) + count);
+    totals.set(sku, (totals.get(sku) ?? 0) + count);
   }
-  return [...bySku]
-    .map(([sku, count]) => ({ sku, count }))
-    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  return [...totals].map(([sku, count]) => ({ sku, count })).sort(bySku);
 }
 
 /**

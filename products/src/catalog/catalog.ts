@@ -1,3 +1,4 @@
+import { bySku } from "@route256/platform";
 import type { Product } from "./product.ts";
 
 /**
@@ -9,7 +10,7 @@ export class Catalog {
   private readonly sorted: readonly Product[];
 
   constructor(products: readonly Product[]) {
-    this.sorted = [...products].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+    this.sorted = [...products].sort(bySku);
     for (const p of this.sorted) this.bySku.set(p.sku, p);
   }
 

@@ -1,4 +1,4 @@
-import { seededRandom } from "@route256/platform";
+import { bySku, seededRandom } from "@route256/platform";
 import type { Product } from "./product.ts";
 
 export const CATALOG_SIZE = 50_000;
@@ -133,9 +133,9 @@ const BRANDS = [
 export function generateCatalog(size: number): Product[] {
   const random = seededRandom(256);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)] as T;
-  const bySku = new Map<bigint, Product>();
+  const products = new Map<bigint, Product>();
   const absent = new Set(ABSENT_SKUS);
-  for (const p of KNOWN_PRODUCTS) bySku.set(p.sku, p);
+  for (const p of KNOWN_PRODUCTS) products.set(p.sku, p);
   const generatedName = (): string => {
     switch (Math.floor(random() * 3)) {
       case 0:
@@ -148,12 +148,12 @@ export function generateCatalog(size: number): Product[] {
   };
   const price = () => 100 + Math.floor(random() * 4900);
   for (const sku of STOCK_SKUS) {
-    if (!bySku.has(sku)) bySku.set(sku, { sku, name: generatedName(), price: price() });
+    if (!products.has(sku)) products.set(sku, { sku, name: generatedName(), price: price() });
   }
-  while (bySku.size < size) {
+  while (products.size < size) {
     const sku = BigInt(MIN_SKU + Math.floor(random() * (MAX_SKU - MIN_SKU)));
-    if (bySku.has(sku) || absent.has(sku)) continue;
-    bySku.set(sku, { sku, name: generatedName(), price: price() });
+    if (products.has(sku) || absent.has(sku)) continue;
+    products.set(sku, { sku, name: generatedName(), price: price() });
   }
-  return [...bySku.values()].sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  return [...products.values()].sort(bySku);
 }

@@ -1,4 +1,5 @@
-import { bySku, type CartLine } from "../../domain/cart.ts";
+import { bySku } from "@route256/platform";
+import type { CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
 
 /** Carts in process memory (embedded mode, unit tests). Each method is atomic: no await inside. */

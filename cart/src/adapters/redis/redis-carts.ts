@@ -1,5 +1,5 @@
-import { DomainError } from "@route256/platform";
-import { bySku, type CartLine } from "../../domain/cart.ts";
+import { bySku, DomainError } from "@route256/platform";
+import type { CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
 import type { RedisClient } from "./client.ts";
 
