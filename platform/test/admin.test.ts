@@ -205,8 +205,10 @@ describe("admin routes when ADMIN_TOKEN is set", () => {
     expect(profile.timeDeltas.length).toBe(profile.samples.length);
     const ids = new Set(profile.nodes.map((n) => n.id));
     for (const id of profile.samples) expect(ids.has(id)).toBe(true);
-    // Microseconds, as DevTools reads them: about one second between start and end.
-    expect(profile.endTime - profile.startTime).toBeGreaterThan(900_000);
+    // Microseconds, as DevTools reads them. The profiler stamps its first and last sample, not the
+    // recording window (the window is the ≥ 950 ms asserted above), so on a loaded machine the span
+    // is shorter than a second (816 ms seen in CI); these bounds tell µs from ms and ns.
+    expect(profile.endTime - profile.startTime).toBeGreaterThan(100_000);
     expect(profile.endTime - profile.startTime).toBeLessThan(5_000_000);
   });
 
