@@ -166,6 +166,7 @@ describe("tracing config", () => {
     expect(loadTracingConfig({})).toEqual({
       endpoint: undefined,
       serviceName: undefined,
+      resourceAttributes: {},
       batchDelayMs: 5000,
       disabled: false,
     });
@@ -176,10 +177,38 @@ describe("tracing config", () => {
         OTEL_SERVICE_NAME: "loms-2",
         OTEL_BSP_SCHEDULE_DELAY: "200",
       }),
-    ).toEqual({ endpoint: "http://jaeger:4318", serviceName: "loms-2", batchDelayMs: 200, disabled: false });
+    ).toEqual({
+      endpoint: "http://jaeger:4318",
+      serviceName: "loms-2",
+      resourceAttributes: {},
+      batchDelayMs: 200,
+      disabled: false,
+    });
     expect(loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: " " }).endpoint).toBeUndefined();
     expect(() => loadTracingConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: "jaeger:4318" })).toThrow(
       "OTEL_EXPORTER_OTLP_ENDPOINT",
+    );
+  });
+});
+
+describe("OTEL_RESOURCE_ATTRIBUTES", () => {
+  test("key=value pairs, values percent-decoded, blanks around pairs ignored", () => {
+    const attrs = (v: string) => loadTracingConfig({ OTEL_RESOURCE_ATTRIBUTES: v }).resourceAttributes;
+    expect(attrs(" deployment.environment.name=dev , team=checkout%20%26%20pay,")).toEqual({
+      "deployment.environment.name": "dev",
+      team: "checkout & pay",
+    });
+    expect(attrs("")).toEqual({});
+    expect(attrs("k=")).toEqual({ k: "" });
+  });
+
+  test("a malformed list fails start-up naming the variable and the pair", () => {
+    expect(() => loadTracingConfig({ OTEL_RESOURCE_ATTRIBUTES: "a=1,oops" })).toThrow(
+      /OTEL_RESOURCE_ATTRIBUTES: "oops" is not key=value/,
+    );
+    expect(() => loadTracingConfig({ OTEL_RESOURCE_ATTRIBUTES: "=1" })).toThrow("OTEL_RESOURCE_ATTRIBUTES");
+    expect(() => loadTracingConfig({ OTEL_RESOURCE_ATTRIBUTES: "a=%E0%A4%A" })).toThrow(
+      /OTEL_RESOURCE_ATTRIBUTES: the value of a is not percent-encoded properly/,
     );
   });
 });

@@ -9,6 +9,8 @@ export interface ReceivedSpan {
   /** OTLP's SpanKind number: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
   readonly kind: number;
   readonly attributes: Readonly<Record<string, string | number | boolean>>;
+  /** The attributes of the resource (the process) that sent it: service.name, service.instance.id… */
+  readonly resource: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface OtlpReceiver {
@@ -72,7 +74,8 @@ export function startOtlpReceiver(): OtlpReceiver {
       }
       const body = (await request.json()) as OtlpExport;
       for (const rs of body.resourceSpans ?? []) {
-        const service = String(attributesOf(rs.resource?.attributes)["service.name"] ?? "");
+        const resource = attributesOf(rs.resource?.attributes);
+        const service = String(resource["service.name"] ?? "");
         for (const ss of rs.scopeSpans ?? []) {
           for (const s of ss.spans ?? []) {
             received.push({
@@ -83,6 +86,7 @@ export function startOtlpReceiver(): OtlpReceiver {
               name: s.name,
               kind: s.kind,
               attributes: attributesOf(s.attributes),
+              resource,
             });
           }
         }
