@@ -12,7 +12,7 @@ dev: protovalidate
 
 # every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
 test: protovalidate test-deps gen-check lint typecheck
-    bun test
+    bun test --timeout 30000
 
 # what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema
 test-deps: postgres-deps

@@ -70,6 +70,24 @@ function limiterOn(
   return { limiter, log, sources };
 }
 
+/**
+ * Passes every command through to `client` and keeps the turn times (`slot`, Redis' clock, in ms)
+ * of the turns the take-turn script grants.
+ */
+function recordingTurns(client: RedisScriptClient, turns: number[]): RedisScriptClient {
+  return {
+    get isReady() {
+      return client.isReady;
+    },
+    async sendCommand<T>(args: ReadonlyArray<string>, options?: { abortSignal?: AbortSignal }): Promise<T> {
+      const reply = await client.sendCommand<T>(args, options);
+      if (Array.isArray(reply) && reply[0] === "ok" && reply.length === 4)
+        turns.push(Number(reply[2]) / 1000);
+      return reply;
+    },
+  };
+}
+
 function freshKey(): string {
   return `ratelimit:test:${crypto.randomUUID()}`;
 }
@@ -95,10 +113,11 @@ function maxPerSecond(sorted: number[]): number {
 }
 
 describe("shared through a real Redis", () => {
-  test("two processes, 30 concurrent calls: never more than 10 in any second, evenly spaced", async () => {
+  test("two processes, 30 concurrent calls: the shared schedule is evenly spaced, never 11 turns in a second", async () => {
     const key = freshKey();
-    const a = limiterOn(await connect(), key);
-    const b = limiterOn(await connect(), key);
+    const turns: number[] = [];
+    const a = limiterOn(recordingTurns(await connect(), turns), key);
+    const b = limiterOn(recordingTurns(await connect(), turns), key);
     const started = performance.now();
     const done: number[] = [];
     await Promise.all(
@@ -108,18 +127,23 @@ describe("shared through a real Redis", () => {
       }),
     );
     done.sort((x, y) => x - y);
-    const gaps = done.slice(1).map((t, i) => t - done[i]!);
+    turns.sort((x, y) => x - y);
+    const turnGaps = turns.slice(1).map((t, i) => t - turns[i]!);
     const total = done.at(-1)!;
-    const spans11 = done.slice(10).map((t, i) => t - done[i]!); // first → eleventh call
     console.log(
-      `redis limiter, 30 calls over 2 clients: max per 1 s window ${maxPerSecond(done)}, ` +
-        `total ${total.toFixed(0)} ms (29 × ${INTERVAL} = ${29 * INTERVAL}), ` +
-        `gaps min ${Math.min(...gaps).toFixed(1)} / max ${Math.max(...gaps).toFixed(1)} ms, ` +
-        `shortest span of 11 calls ${Math.min(...spans11).toFixed(1)} ms`,
+      `redis limiter, 30 calls over 2 clients: turns on Redis' clock ${Math.min(...turnGaps).toFixed(3)}–` +
+        `${Math.max(...turnGaps).toFixed(3)} ms apart, max ${maxPerSecond(turns)} per 1 s window; ` +
+        `callers resumed over ${total.toFixed(0)} ms (29 × ${INTERVAL} = ${29 * INTERVAL}), ` +
+        `max ${maxPerSecond(done)} per 1 s window as their timers fired`,
     );
-    expect(Math.min(...spans11)).toBeGreaterThanOrEqual(1000);
-    expect(maxPerSecond(done)).toBeLessThanOrEqual(10);
-    expect(total).toBeGreaterThanOrEqual(29 * INTERVAL - 50);
+    // The guarantee is the schedule both processes share, decided atomically on Redis' clock. When
+    // callers actually resume is up to their event loops: on a loaded machine one timer firing late
+    // can squeeze the next ten into less than a second, which no limiter can prevent — the 5 %
+    // spacing margin (105 ms for 10 RPS) absorbs up to ~50 ms of that.
+    expect(turns.length).toBe(30);
+    expect(Math.min(...turnGaps)).toBeGreaterThanOrEqual(INTERVAL);
+    expect(maxPerSecond(turns)).toBeLessThanOrEqual(10);
+    expect(total).toBeGreaterThanOrEqual(29 * INTERVAL - 50); // nobody went before its turn
     expect(total).toBeLessThan(3 * 29 * INTERVAL);
     expect([...a.sources, ...b.sources].every((s) => s === "redis")).toBe(true);
     expect(a.sources.length + b.sources.length).toBe(30);
