@@ -81,9 +81,9 @@ describe("rateLimitInterceptor", () => {
     const client = clientWith(createLocalLimiter({ rps: 1 })); // turns 1050 ms apart
     await client.getProduct({ sku: 1n });
     const started = performance.now();
-    const err = await rejectionOf(client.getProduct({ sku: 2n }, { timeoutMs: 300 }));
+    const err = await rejectionOf(client.getProduct({ sku: 2n }, { timeoutMs: 800 }));
     expect(err.code).toBe(Code.DeadlineExceeded);
-    expect(performance.now() - started).toBeLessThan(200); // refused, not waited out
+    expect(performance.now() - started).toBeLessThan(500); // refused when asked, not at the 800 ms deadline
     expect(products.calls).toEqual([1n]);
   });
 
