@@ -6,6 +6,7 @@
 import { cpus } from "node:os";
 import { spawnService, startKafka, startPgCluster, startRedis } from "@route256/platform";
 import postgres from "postgres";
+import { lomsEnv } from "../loms/test/postgres/support.ts";
 
 const ORDERS = Number(process.env.EVENTS_ORDERS ?? 300);
 const BACKLOG_ORDERS = Number(process.env.EVENTS_BACKLOG_ORDERS ?? 1500);
@@ -17,14 +18,7 @@ const kafka = await startKafka();
 const redis = await startRedis();
 const loms = await spawnService("loms/src/main.ts", {
   portEnv: "LOMS_PORT",
-  env: {
-    LOG_LEVEL: "warn",
-    LOMS_STORAGE: "postgres",
-    LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
-    LOMS_PG_REPLICAS: cluster.shards.map((s) => s.replica).join(","),
-    LOMS_EVENTS: "kafka",
-    LOMS_KAFKA_BROKERS: kafka.bootstrap,
-  },
+  env: lomsEnv(cluster, { LOMS_EVENTS: "kafka", LOMS_KAFKA_BROKERS: kafka.bootstrap }),
   timeoutMs: 60_000,
 });
 const notifier = await spawnService("notifier/src/main.ts", {

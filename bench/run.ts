@@ -4,6 +4,7 @@
 // Results go to bench/results/<service>.md, the latest run replacing the previous one.
 import { cpus } from "node:os";
 import { spawnService, startOtlpReceiver, startPgCluster } from "@route256/platform";
+import { lomsEnv } from "../loms/test/postgres/support.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
@@ -170,12 +171,7 @@ async function pgbench(scenario: string, url: string, script: string): Promise<R
  */
 async function benchLomsPostgres(): Promise<Result[]> {
   const cluster = await startPgCluster({ durable: true });
-  const env = {
-    LOG_LEVEL: "warn",
-    LOMS_STORAGE: "postgres",
-    LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
-    LOMS_PG_REPLICAS: cluster.shards.map((s) => s.replica).join(","),
-  };
+  const env = lomsEnv(cluster);
   try {
     const loms = await spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT", env });
     const results: Result[] = [];

@@ -9,6 +9,7 @@ import {
   type TestKafka,
   type TestPgCluster,
 } from "@route256/platform";
+import { lomsEnv } from "../postgres/support.ts";
 import { eventually, paymentsProducer, watchOrderEvents } from "./support.ts";
 
 let cluster: TestPgCluster;
@@ -22,13 +23,7 @@ beforeAll(async () => {
   kafka = await startKafka();
   loms = await spawnService("loms/src/main.ts", {
     portEnv: "LOMS_PORT",
-    env: {
-      LOMS_STORAGE: "postgres",
-      LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
-      LOMS_PG_REPLICAS: cluster.shards.map((s) => s.replica).join(","),
-      LOMS_EVENTS: "kafka",
-      LOMS_KAFKA_BROKERS: kafka.bootstrap,
-    },
+    env: lomsEnv(cluster, { LOMS_EVENTS: "kafka", LOMS_KAFKA_BROKERS: kafka.bootstrap }),
     timeoutMs: 60_000,
   });
   events = await watchOrderEvents(kafka.bootstrap, "test-observer");
