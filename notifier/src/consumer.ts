@@ -8,21 +8,17 @@ import {
   stringDeserializers,
 } from "@platformatic/kafka";
 import { abortableSleep, type Logger } from "@route256/platform";
+import type { NotifierConfig } from "./config.ts";
 import type { NotificationHandler } from "./handler.ts";
 import { handleOrderEventMessage } from "./message.ts";
 import type { NotifierMetrics } from "./metrics.ts";
 
 type OrderEventMessage = Message<string, string, string, string>;
 type KafkaConsumer = Consumer<string, string, string, string>;
+type KafkaConsumerConfig = NotifierConfig["kafka"];
 
-export interface OrderEventsConsumerOptions {
-  brokers: string[];
-  topic: string;
-  groupId: string;
-  clientId: string;
-  sessionTimeoutMs: number;
-  heartbeatMs: number;
-  lagIntervalMs: number;
+/** The Kafka settings (documented where they are read from the environment) and what to run on them. */
+export interface OrderEventsConsumerOptions extends KafkaConsumerConfig {
   handler: NotificationHandler;
   logger: Logger;
   metrics: NotifierMetrics;
