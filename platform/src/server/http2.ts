@@ -86,13 +86,16 @@ export function serveHttp2(opts: Http2Options): Http2Sessions {
     });
     const aborted = new AbortController();
     let status = 499;
+    let answered = false;
+    // Closed before the whole answer was handed over (a client's RST_STREAM, a dropped connection):
+    // the handler's signal aborts. Not `writableFinished`: Bun's http2 sets it on a reset too.
     stream.once("close", () => {
-      if (!stream.writableFinished) aborted.abort();
-      exchange.end(aborted.signal.aborted ? 499 : status);
+      if (!answered) aborted.abort();
+      exchange.end(answered ? status : 499);
     });
     const url = `http://${headers[":authority"] ?? "localhost"}${path}`;
     const handler = opts.rpc.get(path.split("?")[0] as string);
-    const answered = handler
+    const answering = handler
       ? serveRpc(
           handler,
           {
@@ -107,11 +110,13 @@ export function serveHttp2(opts: Http2Options): Http2Sessions {
           limits,
         )
       : opts.rest(restRequest(url, method, header, stream, aborted.signal), exchange.info).then(fromResponse);
-    answered
+    answering
       .then((answer) => {
         status = answer.status;
         answer.header.set("x-request-id", exchange.info.id);
-        return write(stream, answer);
+        return write(stream, answer).then(() => {
+          answered = !aborted.signal.aborted;
+        });
       })
       .catch((err) => {
         opts.logger.error(
