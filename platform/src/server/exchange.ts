@@ -68,6 +68,9 @@ export class Exchanges {
   private log(start: ExchangeStart, info: RequestInfo, status: number, ms: number): void {
     // Scrapes and probes every few seconds would drown the interesting lines.
     const quiet = start.path === "/metrics" || start.path === "/healthz" || start.path === "/readyz";
+    const level = quiet ? "debug" : "info";
+    // Under load with LOG_LEVEL=warn, building a line nobody writes would cost every request.
+    if (status !== 500 && !this.logger.isLevelEnabled(level)) return;
     const line = {
       requestId: info.id,
       client: info.clientAddress,
@@ -79,7 +82,7 @@ export class Exchanges {
       ...info.span,
       ms: Math.round(ms * 10) / 10,
     };
-    this.logger[quiet ? "debug" : "info"](line, "request");
+    this.logger[level](line, "request");
     // 500 is a bug (internal, unknown, data_loss); 502–504 are answers about dependencies.
     if (status === 500 && !info.errorLogged) {
       this.logger.error(line, "server error without a logged cause");
