@@ -12,11 +12,11 @@ export class BodyRefused extends Error {
 
 /**
  * The whole body, or BodyRefused once it passes `maxBodyBytes` (reading stops there: nothing more
- * is buffered) or has not fully arrived within `requestTimeoutMs`. A one-piece reader is only
- * given for a body whose declared length was already checked against the limit.
+ * is buffered) or has not fully arrived within `requestTimeoutMs`. A one-piece reader enforces the
+ * limit itself (see RpcCall.readAll).
  */
 export async function readBody(
-  body: AsyncIterable<Uint8Array> | (() => Promise<ArrayBuffer>),
+  body: AsyncIterable<Uint8Array> | (() => Promise<ArrayBuffer | Uint8Array>),
   limits: HttpLimits,
 ): Promise<Uint8Array> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -29,7 +29,7 @@ export async function readBody(
   try {
     const read =
       typeof body === "function"
-        ? body().then((bytes) => new Uint8Array(bytes))
+        ? body().then((bytes) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
         : collect(body, limits.maxBodyBytes);
     return await Promise.race([read, late]);
   } finally {
@@ -63,4 +63,42 @@ export function declaredTooLarge(header: Headers, limits: HttpLimits): boolean {
 
 export function concat(chunks: Uint8Array[]): Uint8Array {
   return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+}
+
+/**
+ * A node stream's whole body from its events — much cheaper under Bun than its async iterator when
+ * many HTTP/2 streams are read at once. Past `max` bytes it stops reading (the stream is paused,
+ * not destroyed, so an answer can still be sent on it) and fails with 413.
+ */
+export function readStream(stream: NodeJS.ReadableStream, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = () => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > max) {
+        done();
+        stream.pause();
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+  });
 }

@@ -110,6 +110,9 @@ export async function listenFront(opts: {
   listener.maxConnections = limits.maxConnections;
   let allClosed: (() => void) | undefined;
   listener.on("connection", (socket: net.Socket) => {
+    // An h2c answer leaves as several small writes (HEADERS, DATA, trailers): with Nagle on, the
+    // last waits for the client's delayed ACK, ~40 ms a call.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.on("close", () => {
       sockets.delete(socket);

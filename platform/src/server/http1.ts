@@ -87,7 +87,8 @@ export function serveHttp1(opts: Http1Options): Bun.Server<undefined> {
             url: req.url,
             header: req.headers,
             body: (req.body as AsyncIterable<Uint8Array> | null) ?? EMPTY,
-            readAll: () => req.arrayBuffer(),
+            // Only with a declared length, which serveRpc checks against the limit first.
+            ...(req.headers.has("content-length") ? { readAll: () => req.arrayBuffer() } : {}),
             signal: req.signal,
             info: exchange.info,
           },

@@ -2,6 +2,7 @@ import * as http2 from "node:http2";
 import { Readable } from "node:stream";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "../logger.ts";
+import { readStream } from "./body.ts";
 import type { Exchanges } from "./exchange.ts";
 import type { HttpLimits } from "./limits.ts";
 import type { RestHandler } from "./rest.ts";
@@ -104,6 +105,7 @@ export function serveHttp2(opts: Http2Options): Http2Sessions {
             url,
             header,
             body: stream,
+            readAll: () => readStream(stream, limits.maxBodyBytes),
             signal: aborted.signal,
             info: exchange.info,
           },

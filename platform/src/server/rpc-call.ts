@@ -19,8 +19,12 @@ export interface RpcCall {
   header: Headers;
   /** The request body as it arrives. */
   body: AsyncIterable<Uint8Array>;
-  /** The whole body in one piece, where the server can do that faster than chunk by chunk. */
-  readAll?: () => Promise<ArrayBuffer>;
+  /**
+   * The whole body in one piece, where the server can do that faster than chunk by chunk. It must
+   * fail with BodyRefused past the body limit — or be offered only once a declared length was
+   * checked against it.
+   */
+  readAll?: () => Promise<ArrayBuffer | Uint8Array>;
   signal: AbortSignal;
   info: RequestInfo;
 }
@@ -45,9 +49,7 @@ export async function serveRpc(
   let body: AsyncIterable<Uint8Array>;
   if (unary) {
     try {
-      // With a declared length (checked above) Bun reads the body natively in one piece.
-      const whole = call.readAll && call.header.has("content-length") ? call.readAll : undefined;
-      body = once(await readBody(whole ?? call.body, limits));
+      body = once(await readBody(call.readAll ?? call.body, limits));
     } catch (err) {
       if (err instanceof BodyRefused) return refused(protocol, err);
       throw err;
@@ -113,12 +115,19 @@ function once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   };
 }
 
-/** A streaming request body that fails (resource_exhausted, through Connect) once it passes `max` bytes. */
+/**
+ * A streaming request body that fails (resource_exhausted, through Connect) once it passes `max`
+ * bytes. Read by hand, not with `for await`, which would destroy a node stream on the way out and
+ * take the answer with it.
+ */
 async function* capped(body: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
+  const reader = body[Symbol.asyncIterator]();
   let size = 0;
-  for await (const chunk of body) {
-    size += chunk.byteLength;
+  for (;;) {
+    const next = await reader.next();
+    if (next.done) return;
+    size += next.value.byteLength;
     if (size > max) throw new ConnectError(`request body exceeds ${max} bytes`, Code.ResourceExhausted);
-    yield chunk;
+    yield next.value;
   }
 }
