@@ -6,9 +6,9 @@ export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
 default:
     @just --list
 
-# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084 (on PGlite)
-dev: protovalidate
-    bun scripts/dev.ts
+# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084 (on PGlite, data in .run/pglite); --fresh starts from empty data
+dev *flags: protovalidate
+    bun scripts/dev.ts {{flags}}
 
 # every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
 test: protovalidate test-deps gen-check lint typecheck

@@ -12,7 +12,7 @@ export { type GatewayRoute, grpcGateway } from "./http/gateway.ts";
 export { jsonWithBigints } from "./http/json.ts";
 export { parseInt64, parseUint32 } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
-export { createLogger, type Logger } from "./logger.ts";
+export { createLogger, type LogFormat, type Logger, prettyStream, resolveLogFormat } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
 export { seededRandom } from "./random.ts";
 export { rateLimitInterceptor, timeoutMsOf } from "./ratelimit/interceptor.ts";
