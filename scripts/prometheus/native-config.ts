@@ -26,7 +26,7 @@ export function publishedAddresses(compose: Compose): Map<string, string> {
 
 /** The Prometheus configuration text with every quoted target moved to its published address. */
 export function nativeConfig(prometheusYml: string, published: Map<string, string>): string {
-  return prometheusYml.replace(/"([\w-]+:\d+)"/g, (quoted, target: string) => {
+  return prometheusYml.replace(/"([\w-]+:\d+)"/g, (_quoted, target: string) => {
     const address = published.get(target);
     if (!address)
       throw new Error(`prometheus.yml scrapes ${target}, which compose.yaml does not publish on the host`);
