@@ -14,9 +14,12 @@ dev *flags: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema
 test-deps: postgres-deps
     scripts/ensure-redis.sh
+    scripts/ensure-pgbouncer.sh
+    scripts/ensure-prometheus.sh
+    scripts/ensure-chromium.sh
     scripts/ensure-sqlc.sh
     scripts/ensure-compose-schema.sh
 

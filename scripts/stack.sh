@@ -104,6 +104,7 @@ case "${1:-}" in
     for s in "${SERVICES[@]}"; do start_service "$s"; done
     echo "== services up in $(ms_since "$t") ms"
     echo "== prometheus"; t=$(date +%s%N)
+    scripts/ensure-prometheus.sh
     prometheus start
     echo "== prometheus up in $(ms_since "$t") ms"
     where
