@@ -52,11 +52,17 @@ afterAll(async () => {
   if (stack) expect(await stack.stop()).toEqual([0, 0, 0]);
 });
 
-async function openDocs(base: string): Promise<Page> {
+/** Opens a service's /docs, lets `use` work the page, and screenshots it whatever happened. */
+async function onDocs(service: "products" | "loms" | "cart", use: (page: Page) => Promise<void>) {
   const page = await browser.newPage();
-  await page.goto(`${base}/docs`);
-  await page.locator(".swagger-ui .information-container .title").waitFor();
-  return page;
+  try {
+    await page.goto(`${stack[service].url}/docs`);
+    await page.locator(".swagger-ui .information-container .title").waitFor();
+    await use(page);
+  } finally {
+    await page.screenshot({ path: join(SCREENSHOTS, `${service}.png`), fullPage: true });
+    await page.close();
+  }
 }
 
 /** The Authorize dialog: the API key goes into every call the page makes from then on. */
@@ -110,8 +116,7 @@ const connectJson = (body: unknown, headers: Record<string, string> = {}): Reque
 
 describe("Swagger UI in Chromium", () => {
   test("products: Authorize with testToken, then GetProduct (Connect) and GET /product/{sku} (REST)", async () => {
-    const page = await openDocs(stack.products.url);
-    try {
+    await onDocs("products", async (page) => {
       await authorize(page, "testToken");
       const connect = await tryItOut(operation(page, "post", "/products.v1.ProductService/GetProduct"));
       expect(connect).toEqual({
@@ -126,15 +131,11 @@ describe("Swagger UI in Chromium", () => {
       });
       const rest = await tryItOut(operation(page, "get", "/product/{sku}"), { sku: "1148162" });
       expect(rest).toEqual({ status: 200, body: { sku: 1148162, name: "Кулинар Гуров", price: 2931 } });
-    } finally {
-      await page.screenshot({ path: join(SCREENSHOTS, "products.png"), fullPage: true });
-      await page.close();
-    }
+    });
   });
 
   test("loms: StocksInfo (Connect) and GET /stock/info (REST)", async () => {
-    const page = await openDocs(stack.loms.url);
-    try {
+    await onDocs("loms", async (page) => {
       const connect = await tryItOut(operation(page, "post", "/loms.v1.StockService/StocksInfo"));
       const stock = await direct(
         `${stack.loms.url}/loms.v1.StockService/StocksInfo`,
@@ -144,15 +145,11 @@ describe("Swagger UI in Chromium", () => {
       expect(stock).toMatchObject({ count: expect.any(Number) });
       const rest = await tryItOut(operation(page, "get", "/stock/info"), { sku: "1076963" });
       expect(rest).toEqual({ status: 200, body: stock });
-    } finally {
-      await page.screenshot({ path: join(SCREENSHOTS, "loms.png"), fullPage: true });
-      await page.close();
-    }
+    });
   });
 
   test("cart: AddItem (Connect), then the cart it filled through GET /user/{user_id}/cart (REST)", async () => {
-    const page = await openDocs(stack.cart.url);
-    try {
+    await onDocs("cart", async (page) => {
       // the pre-filled example: user 1 adds one unit of sku 1076963
       expect(await tryItOut(operation(page, "post", "/cart.v1.CartService/AddItem"))).toEqual({
         status: 200,
@@ -163,9 +160,6 @@ describe("Swagger UI in Chromium", () => {
       expect(rest.body).toMatchObject({
         items: [{ sku: 1076963, count: 1, name: "Теория нравственных чувств | Смит Адам" }],
       });
-    } finally {
-      await page.screenshot({ path: join(SCREENSHOTS, "cart.png"), fullPage: true });
-      await page.close();
-    }
+    });
   });
 });

@@ -38,7 +38,7 @@ export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.t
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
-export { runCommand, runScript } from "./testing/run-script.ts";
+export { runCommand, runCommandStreams, runScript } from "./testing/run-script.ts";
 export { recordSpans, type SpanRecorder } from "./testing/span-recorder.ts";
 export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
 export { clientTraceInterceptor } from "./tracing/connect.ts";

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runCommand } from "@route256/platform";
+import { freePort, runCommand, runCommandStreams } from "@route256/platform";
 import type { Subprocess } from "bun";
 import { type Example, matches, parseExamples } from "./readme-examples.ts";
 
@@ -84,21 +84,13 @@ function onTheseServices(command: string): string {
   });
 }
 
-async function run(example: Example): Promise<{ stdout: string; stderr: string; code: number }> {
-  const child = Bun.spawn(["bash", "-c", onTheseServices(example.command)], {
-    cwd: ROOT,
-    env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(child.stdout).text(),
-    new Response(child.stderr).text(),
-    child.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+/** The command through bash from the repository root, with the project's tools (buf, …) on PATH. */
+const run = (example: Example) =>
+  runCommandStreams(
+    ["bash", "-c", onTheseServices(example.command)],
+    { PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` },
+    ROOT,
+  );
 
 describe("README.md", () => {
   test("has examples for cart, LOMS and products, over curl and buf curl, on just dev's ports", () => {
