@@ -53,9 +53,9 @@ const UNREAD = [
 ];
 
 /**
- * pino-pretty, synchronous on stdout: `12:04:31.207 INFO  cart POST /checkout/1 200 14.2 ms` for a
- * request, `12:04:30.118 INFO  loms listening (…) {"url":"http://127.0.0.1:8084"}` for anything
- * else, and errors with their stack on the following lines. Colours when stdout supports them
+ * pino-pretty, synchronous on stdout: `[12:04:31.207] INFO: cart     POST /checkout/1 200 14.2 ms`
+ * for a request, `[12:04:30.118] INFO: loms     listening (…) {"url":"http://127.0.0.1:8084"}` for
+ * anything else, and errors with their stack on the following lines. Colours when stdout supports them
  * (colorette: a TTY, or FORCE_COLOR; NO_COLOR turns them off).
  */
 export function prettyStream(destination: number | DestinationStream = 1): DestinationStream {

@@ -1,8 +1,9 @@
 // The README's "Try it" examples, run as a newcomer runs them: `just dev --fresh` (its dependency
 // `just protovalidate`, then scripts/dev.ts: LOMS on PGlite, cart and products in memory; dev.ts is
-// started directly because the npm `just` launcher does not pass SIGTERM on to it), then every ```console block of README.md in order,
-// each command through bash from the repository root, its stdout compared with what the README
-// shows under it (readme-examples.ts: `[..]` and `...` mark what may vary). A changed answer fails.
+// started directly because the npm `just` launcher does not pass SIGTERM on to it), then every
+// ```console block of README.md in order, each command through bash from the repository root, its
+// stdout compared with what the README shows under it (readme-examples.ts: `[..]` and `...` mark
+// what may vary). A changed answer fails.
 //
 // Ports: the README calls the fixed ports of `just dev` (8080/8082/8084), which other tests and a
 // developer's own `just dev` may hold. This test starts dev.ts on ports the OS gives and rewrites
