@@ -27,7 +27,7 @@ test-deps: postgres-deps
 postgres-deps:
     scripts/ensure-postgres.sh
 
-# native servers on 127.0.0.1, data kept in .run/ (Postgres: 2 shards × primary + sync replica; Redis; Kafka): up | down | status
+# native servers on 127.0.0.1, data kept in .run/ (Postgres: 2 shards × primary + sync replica; a PgBouncer per primary; Redis; Kafka): up | down | status
 infra action="up":
     scripts/infra.sh {{action}}
 
