@@ -35,15 +35,15 @@ beforeAll(async () => {
     throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (just test-deps)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   profile = mkdtempSync(join(tmpdir(), "route256-chromium-")); // an empty profile every run
-  [stack, browser] = await Promise.all([
-    startStack(),
-    chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_FLAGS,
-      viewport: { width: 1280, height: 900 },
-    }),
-  ]);
+  // one after the other: were they started together and the browser failed, the services would be
+  // left running with nobody to stop them
+  stack = await startStack();
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1280, height: 900 },
+  });
 }, 60_000);
 
 afterAll(async () => {
