@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { LogFormat } from "./logger.ts";
 import { DEFAULT_LIMITS, type HttpLimits } from "./server/limits.ts";
 
 type Env = Record<string, string | undefined>;
@@ -45,13 +46,16 @@ export const envVar = {
           .filter(Boolean),
       ),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json | pretty; unset: the logger decides by its stdout (resolveLogFormat). */
+  logFormat: () => z.preprocess(unsetIfEmpty, z.enum(["json", "pretty"]).optional()),
 };
 
 /**
  * Settings every served process shares: where to listen (<PREFIX>_HOST, <PREFIX>_PORT), how loud to
- * log (LOG_LEVEL), how long to drain on shutdown (SHUTDOWN_GRACE_MS), and the profiling routes
- * (http/admin.ts): `admin` exists only when ADMIN_TOKEN is set, files go to PROFILE_DIR; and the
- * connection hygiene of the one-port server (HTTP_*, server/limits.ts).
+ * log (LOG_LEVEL) and in which format (LOG_FORMAT), how long to drain on shutdown
+ * (SHUTDOWN_GRACE_MS), the profiling routes (http/admin.ts): `admin` exists only when ADMIN_TOKEN
+ * is set, files go to PROFILE_DIR; and the connection hygiene of the one-port server (HTTP_*,
+ * server/limits.ts).
  */
 export function serverEnv(prefix: string, defaultPort: number) {
   return z
@@ -59,6 +63,7 @@ export function serverEnv(prefix: string, defaultPort: number) {
       [`${prefix}_HOST`]: envVar.host(),
       [`${prefix}_PORT`]: envVar.port(defaultPort),
       LOG_LEVEL: envVar.logLevel(),
+      LOG_FORMAT: envVar.logFormat(),
       SHUTDOWN_GRACE_MS: envVar.count(10_000),
       ADMIN_TOKEN: z.preprocess(
         unsetIfEmpty,
@@ -74,6 +79,7 @@ export function serverEnv(prefix: string, defaultPort: number) {
       host: e[`${prefix}_HOST`] as string,
       port: e[`${prefix}_PORT`] as number,
       logLevel: e.LOG_LEVEL as string,
+      ...(e.LOG_FORMAT ? { logFormat: e.LOG_FORMAT as LogFormat } : {}),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS as number,
       http: {
         requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS as number,

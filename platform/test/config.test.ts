@@ -160,6 +160,16 @@ describe("serverEnv", () => {
     });
   });
 
+  test("LOG_FORMAT: json or pretty; unset (or empty) leaves the choice to the logger's stdout", () => {
+    const format = (value?: string) =>
+      parseEnv(serverEnv("CART", 1), value === undefined ? {} : { LOG_FORMAT: value }).logFormat;
+    expect(format("pretty")).toBe("pretty");
+    expect(format("json")).toBe("json");
+    expect(format()).toBeUndefined();
+    expect(format("")).toBeUndefined();
+    expect(thrownMessage(() => format("yaml"))).toContain("LOG_FORMAT: ");
+  });
+
   test("a bad value names the prefixed variable", () => {
     const message = thrownMessage(() => parseEnv(serverEnv("LOMS", 8083), { LOMS_PORT: "http" }));
     expect(message).toContain("LOMS_PORT: ");
