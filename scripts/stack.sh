@@ -35,10 +35,13 @@ port_of() {
 # LOMS writes through the bouncers (scripts/pgbouncer-local.sh: shard i on PGBOUNCER_PORT+i), as in
 # compose.yaml; its reads go to the replicas (LOMS_PG_REPLICAS' default).
 BOUNCERS="postgres://postgres:postgres@127.0.0.1:${PGBOUNCER_PORT:-6432}/loms,postgres://postgres:postgres@127.0.0.1:$((${PGBOUNCER_PORT:-6432} + 1))/loms"
+# products, LOMS and cart use every core: WORKERS processes share each one's port (default: nproc).
+WORKERS=${WORKERS:-$(nproc)}
 env_of() {
   case $1 in
-    loms*) echo "LOMS_PORT=$(port_of "$1") LOMS_STORAGE=postgres LOMS_EVENTS=kafka LOMS_PG_PRIMARIES=$BOUNCERS LOMS_PG_PREPARE=false" ;;
-    cart) echo "CART_STORAGE=redis" ;;
+    products) echo "WORKERS=$WORKERS" ;;
+    loms*) echo "WORKERS=$WORKERS LOMS_PORT=$(port_of "$1") LOMS_STORAGE=postgres LOMS_EVENTS=kafka LOMS_PG_PRIMARIES=$BOUNCERS LOMS_PG_PREPARE=false" ;;
+    cart) echo "WORKERS=$WORKERS CART_STORAGE=redis" ;;
     notifier-*) echo "NOTIFIER_PORT=$(port_of "$1") NOTIFIER_INSTANCE=$1" ;;
     *) echo "" ;;
   esac

@@ -53,7 +53,7 @@ export const envVar = {
 /**
  * Settings every served process shares: where to listen (<PREFIX>_HOST, <PREFIX>_PORT), how loud to
  * log (LOG_LEVEL) and in which format (LOG_FORMAT), how long to drain on shutdown
- * (SHUTDOWN_GRACE_MS), the profiling routes (http/admin.ts): `admin` exists only when ADMIN_TOKEN
+ * (SHUTDOWN_GRACE_MS), how many worker processes share the port (WORKERS), the profiling routes (http/admin.ts): `admin` exists only when ADMIN_TOKEN
  * is set, files go to PROFILE_DIR; and the connection hygiene of the one-port server (HTTP_*,
  * server/limits.ts).
  */
@@ -65,6 +65,7 @@ export function serverEnv(prefix: string, defaultPort: number) {
       LOG_LEVEL: envVar.logLevel(),
       LOG_FORMAT: envVar.logFormat(),
       SHUTDOWN_GRACE_MS: envVar.count(10_000),
+      WORKERS: z.preprocess(unsetIfEmpty, wholeNumber(1024).pipe(z.number().min(1)).default(1)),
       ADMIN_TOKEN: z.preprocess(
         unsetIfEmpty,
         z.string().regex(/^\S+$/, "must not contain spaces").optional(),
@@ -81,6 +82,7 @@ export function serverEnv(prefix: string, defaultPort: number) {
       logLevel: e.LOG_LEVEL as string,
       ...(e.LOG_FORMAT ? { logFormat: e.LOG_FORMAT as LogFormat } : {}),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS as number,
+      workers: e.WORKERS as number,
       http: {
         requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS as number,
         idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS as number,
@@ -94,6 +96,7 @@ export function serverEnv(prefix: string, defaultPort: number) {
 }
 
 /** What a server runs with: parsed from the environment, or written out by a test (limits default). */
-export type ServerConfig = Omit<z.output<ReturnType<typeof serverEnv>>, "http"> & {
+export type ServerConfig = Omit<z.output<ReturnType<typeof serverEnv>>, "http" | "workers"> & {
   http?: Partial<HttpLimits>;
+  workers?: number;
 };

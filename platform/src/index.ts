@@ -34,6 +34,7 @@ export {
 export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
+export { runWorkers } from "./server/workers.ts";
 export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";

@@ -129,6 +129,7 @@ describe("serverEnv", () => {
       port: 8082,
       logLevel: "info",
       shutdownGraceMs: 10_000,
+      workers: 1,
       http: {
         requestTimeoutMs: 10_000,
         idleTimeoutMs: 60_000,
@@ -144,6 +145,7 @@ describe("serverEnv", () => {
       CART_PORT: "8080",
       LOG_LEVEL: "warn",
       SHUTDOWN_GRACE_MS: "2500",
+      WORKERS: "4",
       HTTP_REQUEST_TIMEOUT_MS: "5000",
       HTTP_IDLE_TIMEOUT_MS: "30000",
       HTTP_MAX_CONNECTIONS: "100",
@@ -156,6 +158,7 @@ describe("serverEnv", () => {
       port: 8080,
       logLevel: "warn",
       shutdownGraceMs: 2500,
+      workers: 4,
       http: { requestTimeoutMs: 5000, idleTimeoutMs: 30_000, maxConnections: 100, maxBodyBytes: 65_536 },
     });
   });
@@ -179,5 +182,6 @@ describe("serverEnv", () => {
     expect(thrownMessage(() => parseEnv(serverEnv("LOMS", 8083), { HTTP_MAX_BODY_BYTES: "4MB" }))).toContain(
       "HTTP_MAX_BODY_BYTES: ",
     );
+    expect(thrownMessage(() => parseEnv(serverEnv("LOMS", 8083), { WORKERS: "0" }))).toContain("WORKERS: ");
   });
 });

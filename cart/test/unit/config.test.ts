@@ -9,6 +9,7 @@ describe("loadCartConfig", () => {
         port: 8080,
         logLevel: "info",
         shutdownGraceMs: 10_000,
+        workers: 1,
         http: {
           requestTimeoutMs: 10_000,
           idleTimeoutMs: 60_000,
@@ -90,5 +91,12 @@ describe("loadCartConfig", () => {
     expect(() => loadCartConfig({ CART_STORAGE: "x", CART_LIST_CONCURRENCY: "y" })).toThrow(
       /CART_STORAGE.*CART_LIST_CONCURRENCY|CART_LIST_CONCURRENCY.*CART_STORAGE/,
     );
+  });
+});
+
+describe("WORKERS", () => {
+  test("more than 1 needs Redis: carts, cache and limiter in memory are per process", () => {
+    expect(() => loadCartConfig({ WORKERS: "2" })).toThrow("WORKERS: more than 1 needs CART_STORAGE=redis");
+    expect(loadCartConfig({ WORKERS: "2", CART_STORAGE: "redis" }).server.workers).toBe(2);
   });
 });

@@ -171,3 +171,18 @@ describe("systemClock", () => {
     expect(now).toBeLessThanOrEqual(Date.now());
   });
 });
+
+describe("WORKERS", () => {
+  test.each(["memory", "pglite"])(
+    "more than 1 is refused on %s storage (it lives in one process)",
+    (storage) => {
+      expect(() => loadLomsConfig({ WORKERS: "2", LOMS_STORAGE: storage })).toThrow(
+        "WORKERS: more than 1 needs LOMS_STORAGE=postgres",
+      );
+    },
+  );
+
+  test("several on postgres", () => {
+    expect(loadLomsConfig({ WORKERS: "4", LOMS_STORAGE: "postgres" }).server.workers).toBe(4);
+  });
+});

@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import * as net from "node:net";
 import type { HttpLimits } from "./limits.ts";
 import { createSniffingListener } from "./sniff.ts";
@@ -121,7 +122,9 @@ export async function listenFront(opts: {
   });
   await new Promise<void>((resolve, reject) => {
     listener.once("error", reject);
-    listener.listen(opts.port, opts.host, () => resolve());
+    // Workers of one service share the port (workers.ts); a lone process keeps it to itself, so
+    // a second copy started by mistake fails with "address in use" instead of splitting traffic.
+    listener.listen({ port: opts.port, host: opts.host, reusePort: cluster.isWorker }, () => resolve());
   });
 
   return {

@@ -19,6 +19,7 @@ import { DEFAULT_LIMITS, type HttpLimits } from "./limits.ts";
 import { requestInfoOf } from "./request-info.ts";
 import { allowedMethods, type RestError, restHandler } from "./rest.ts";
 import { createRpcRouter } from "./rpc-router.ts";
+import { serveMetrics } from "./workers.ts";
 
 /** After the drain, how long answers already written get to reach their clients. */
 const CLOSE_WAIT_MS = 1_000;
@@ -117,6 +118,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
     .use(docsRoutes({ ...opts.docs, services: opts.services }));
   if (opts.rest) app.use(opts.rest(rpc.local));
 
+  serveMetrics(metrics.registry); // in a worker: its part of every scrape (workers.ts)
   const exchanges = new Exchanges(logger);
   const rest = restHandler(app, limits, restError);
   let front: Front | undefined;
