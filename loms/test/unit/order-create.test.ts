@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { DomainError } from "@route256/platform";
+import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import {
   InsufficientStockError,
   OrderNotFoundError,
