@@ -66,8 +66,13 @@ export function cartRest(local: Transport) {
         return {};
       },
       {
-        // Any content type (`curl -d` sends a form type), read as strict JSON.
-        parse: async ({ request }) => strictJsonObject(await request.text(), ADD_BODY_KEYS),
+        // Any content type (`curl -d` sends a form type), read as strict JSON before the schema
+        // checks it (a transform hook: what a parser throws reaches onError only as "Bad Request").
+        parse: "text",
+        transform: (ctx) => {
+          const text = typeof ctx.body === "string" ? ctx.body : "";
+          ctx.body = strictJsonObject(text, ADD_BODY_KEYS) as typeof ctx.body; // the schema checks it next
+        },
         params: t.Object({ user_id: userParam, sku_id: skuParam }),
         body: addBody,
         response: {
