@@ -12,7 +12,7 @@ export { type GatewayRoute, grpcGateway } from "./http/gateway.ts";
 export { duplicateKey, jsonWithBigints, strictJsonObject } from "./http/json.ts";
 export { parseInt64, parseUint32, singleValuedQuery } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
-export { protoIntegerField } from "./http/rest-schema.ts";
+export { protoIntegerField, rawJsonBody } from "./http/rest-schema.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
 export { seededRandom } from "./random.ts";

@@ -5,6 +5,7 @@ import {
   parseInt64,
   protoIntegerField,
   type RestFailure,
+  rawJsonBody,
   singleValuedQuery,
   strictJsonObject,
 } from "@route256/platform";
@@ -25,6 +26,7 @@ export function cartRestError(failure: RestFailure) {
 // both. The count's type and bounds come from the .proto (cart.v1.AddItemRequest.count).
 const addBody = t.Object({ count: protoIntegerField(AddItemRequestSchema.field.count, protoDocs) });
 const ADD_BODY_KEYS = Object.keys(addBody.properties);
+const whole = () => t.Number({ multipleOf: 1 }); // JSON numbers; int64 ids exactly (jsonWithBigints)
 const message = (description: string) => t.Object({ message: t.String() }, { description });
 const failures = {
   400: message("Invalid user, sku or count"),
@@ -33,10 +35,10 @@ const failures = {
 const emptyCart = message("The cart is empty");
 const cartView = t.Object(
   {
-    items: t.Array(t.Object({ sku: t.Integer(), name: t.String(), count: t.Integer(), price: t.Integer() }), {
+    items: t.Array(t.Object({ sku: whole(), name: t.String(), count: whole(), price: whole() }), {
       description: "Sorted by sku",
     }),
-    total_price: t.Integer(),
+    total_price: whole(),
   },
   { description: "The cart" },
 );
@@ -66,9 +68,9 @@ export function cartRest(local: Transport) {
         return {};
       },
       {
-        // Any content type (`curl -d` sends a form type), read as strict JSON before the schema
-        // checks it (a transform hook: what a parser throws reaches onError only as "Bad Request").
-        parse: "text",
+        // Read as strict JSON before the schema checks it (a transform hook: what a parser throws
+        // reaches onError only as "Bad Request").
+        parse: [...rawJsonBody],
         transform: (ctx) => {
           const text = typeof ctx.body === "string" ? ctx.body : "";
           ctx.body = strictJsonObject(text, ADD_BODY_KEYS) as typeof ctx.body; // the schema checks it next
@@ -143,7 +145,7 @@ export function cartRest(local: Transport) {
         params: t.Object({ user_id: userParam }),
         response: {
           200: t.Object(
-            { order_id: t.Integer() },
+            { order_id: whole() },
             { description: "The order created in LOMS; the cart is cleared" },
           ),
           404: emptyCart,

@@ -17,3 +17,11 @@ export function protoIntegerField(field: DescField, docs: Readonly<Record<string
   const { type: _type, format: _format, ...keywords } = schema;
   return t.Number({ multipleOf: 1, ...keywords });
 }
+
+/**
+ * Elysia's `parse` for a body read strictly (strictJsonObject, in a transform hook): the raw text
+ * whatever the content type (`curl -d` sends a form type), while the OpenAPI document still says
+ * application/json — Elysia documents a route's body by the named parsers it lists ("json"), and the
+ * function before it answers first. JSON.parse alone would hide a key given twice.
+ */
+export const rawJsonBody = [({ request }: { request: Request }) => request.text(), "json"] as const;
