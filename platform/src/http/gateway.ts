@@ -1,6 +1,6 @@
 import { type DescMessage, type DescMethodUnary, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
-import { Elysia } from "elysia";
+import { Elysia, type TSchema, t } from "elysia";
 import { DomainError } from "../errors/domain-error.ts";
 import { fieldSchema, type Schema, schemaRef } from "../openapi/json-schema.ts";
 import { forwardedCallOptions } from "./forward.ts";
@@ -57,9 +57,10 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
     };
     const path = route.path.replace(TEMPLATE_FIELD, ":$1");
     const detail = openApiDetail(route);
+    const params = pathParamsSchema(route);
     // Like grpc-gateway, a body is JSON whatever its content type says (`curl -d` sends form type).
-    if (route.http === "GET") app.get(path, handler, { detail });
-    else app.post(path, handler, { detail, parse: "text" });
+    if (route.http === "GET") app.get(path, handler, { detail, ...params });
+    else app.post(path, handler, { detail, parse: "text", ...params });
   }
   return app;
 }
@@ -99,6 +100,30 @@ function invalid(rpc: DescMethodUnary<any, any>, err: unknown): DomainError {
   return new DomainError("invalid_argument", `invalid ${rpc.input.name}: ${message}`);
 }
 
+/**
+ * Elysia documents path parameters from its own `params` schema (a bare string otherwise): each is
+ * the field's schema, as the text a path segment is, keeping its pattern and bounds. Validation stays
+ * with proto3 JSON and protovalidate (a digit pattern here would only duplicate their messages).
+ */
+function pathParamsSchema(route: GatewayRoute) {
+  const fields = [...route.path.matchAll(TEMPLATE_FIELD)].map((m) => m[1] as string);
+  if (fields.length === 0) return {};
+  const input: DescMessage = route.rpc.input;
+  const properties: Record<string, TSchema> = {};
+  for (const name of fields) {
+    const field = input.fields.find((f) => f.name === name);
+    if (!field) throw new Error(`${route.path}: ${input.typeName} has no field ${name}`);
+    const {
+      type: _type,
+      format: _format,
+      pattern: _pattern,
+      ...keywords
+    } = fieldSchema(field, {}, {}).schema;
+    properties[name] = t.String(keywords);
+  }
+  return { params: t.Object(properties) };
+}
+
 const errorResponse = {
   description: 'Error: {"code": <gRPC code>, "message", "details"}; HTTP status per the gRPC→HTTP mapping',
   content: {
@@ -118,8 +143,8 @@ const errorResponse = {
 
 /**
  * The route's OpenAPI operation, from the same descriptors and protovalidate rules that validate it:
- * each request field is a path or query parameter (GET) or a property of the body's schema (POST),
- * required when its rules refuse the value an omitted field reads as.
+ * each request field not in the path (see pathParamsSchema) is a query parameter (GET) or a property
+ * of the body's schema (POST), required when its rules refuse the value an omitted field reads as.
  */
 function openApiDetail(route: GatewayRoute): Record<string, unknown> {
   const input: DescMessage = route.rpc.input;
@@ -137,9 +162,6 @@ function openApiDetail(route: GatewayRoute): Record<string, unknown> {
       default: errorResponse,
     },
   };
-  const pathParameters = input.fields
-    .filter((f) => inPath.has(f.name))
-    .map((f) => ({ name: f.name, in: "path", required: true, schema: fieldSchema(f, scratch, {}).schema }));
   if (route.http === "GET") {
     const queryParameters = input.fields
       .filter((f) => !inPath.has(f.name))
@@ -147,11 +169,10 @@ function openApiDetail(route: GatewayRoute): Record<string, unknown> {
         const { schema, required } = fieldSchema(f, scratch, {});
         return { name: f.jsonName, in: "query", required, schema };
       });
-    return { ...base, parameters: [...pathParameters, ...queryParameters] };
+    return { ...base, parameters: queryParameters };
   }
   return {
     ...base,
-    ...(pathParameters.length > 0 ? { parameters: pathParameters } : {}),
     requestBody: { required: true, content: { "application/json": { schema: schemaRef(input.typeName) } } },
   };
 }
