@@ -25,6 +25,7 @@ const RUN_TIMEOUT_MS = 240_000;
 
 let stack: Stack;
 let pgliteDir: string;
+let workDir: string;
 beforeAll(async () => {
   if (!existsSync(SCHEMATHESIS)) {
     throw new Error(
@@ -32,11 +33,13 @@ beforeAll(async () => {
     );
   }
   pgliteDir = mkdtempSync(join(tmpdir(), "route256-fuzz-pglite-"));
+  workDir = mkdtempSync(join(tmpdir(), "route256-fuzz-"));
   stack = await startStack({ loms: { LOMS_STORAGE: "pglite", LOMS_PGLITE_DIR: pgliteDir } });
 }, 120_000);
 afterAll(async () => {
   expect(await stack.stop()).toEqual([0, 0, 0]);
   rmSync(pgliteDir, { recursive: true, force: true });
+  rmSync(workDir, { recursive: true, force: true });
 });
 
 describe("schemathesis finds no 5xx and nothing off the documents", () => {
@@ -70,6 +73,7 @@ describe("schemathesis finds no 5xx and nothing off the documents", () => {
             "x-api-key:testToken",
           ],
           { NO_COLOR: "1" },
+          workDir, // schemathesis keeps a cache (.schemathesis/) in its working directory
         );
         if (run.code !== 0)
           throw new Error(`schemathesis failed on ${service} (exit ${run.code}):\n${run.output}`);
