@@ -17,12 +17,13 @@ import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.t
 import { MemoryStockRepository } from "../../src/adapters/memory/memory-stocks.ts";
 import { type LomsStorage, type RunningLoms, startLoms } from "../../src/app.ts";
 import { loadLomsConfig } from "../../src/config.ts";
-import { MAX_ITEM_COUNT, type OrderItem, OrderStatus, statusesBefore } from "../../src/domain/order.ts";
+import { type OrderItem, OrderStatus, statusesBefore } from "../../src/domain/order.ts";
 import { systemClock } from "../../src/service/ports.ts";
 import { CLUSTER_TIMEOUT_MS, rawSql, startCluster } from "../postgres/support.ts";
 
 const INT64_MIN = -9223372036854775808n;
 const INT64_MAX = 9223372036854775807n;
+const MAX_ITEM_COUNT = 4294967295; // uint32, the contract's count
 const silent = createLogger("loms-stored-rows", "silent");
 // The background jobs stay out of the way: the planted rows are read exactly as planted.
 const quietJobs = { LOMS_PORT: "0", LOMS_EXPIRY_INTERVAL_MS: "3600000", LOMS_REPAIR_INTERVAL_MS: "3600000" };
