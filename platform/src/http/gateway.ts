@@ -41,16 +41,14 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
       request,
     }: {
       body: unknown;
-      params: Record<string, string>;
+      params: Record<string, string | null>;
       request: Request;
     }) => {
-      const input =
+      const given =
         route.http === "GET"
-          ? decode(route.rpc, { ...singleValuedQuery(request), ...pathFields(route, params, request) })
-          : decode(route.rpc, {
-              ...strictJsonObject(typeof body === "string" ? body : ""),
-              ...pathFields(route, params, request),
-            });
+          ? singleValuedQuery(request)
+          : strictJsonObject(typeof body === "string" ? body : "");
+      const input = decode(route.rpc, withPathFields(route, given, params));
       const { signal, headers } = forwardedCallOptions(request);
       const res = await local.unary(route.rpc, signal, undefined, headers, input);
       return toJson(route.rpc.output, res.message, { alwaysEmitImplicit: true });
@@ -65,21 +63,31 @@ export function grpcGateway(name: string, local: Transport, routes: readonly Gat
   return app;
 }
 
-/** The fields a path binds; the same field also in the query or body is "set multiple times". */
-function pathFields(route: GatewayRoute, params: Record<string, string>, request: Request) {
-  const fields: Record<string, string> = {};
-  for (const [, field] of route.path.matchAll(TEMPLATE_FIELD)) {
-    const value = params[field as string];
-    if (value === undefined) continue;
-    // Elysia hands path segments over still percent-encoded; bad escapes are the client's error.
-    try {
-      fields[field as string] = decodeURIComponent(value);
-    } catch {
+/**
+ * The request fields: the query or body, plus those the path binds. A path field also given in the
+ * query or body (by either of its names) is invalid input naming it, as a key given twice is.
+ */
+function withPathFields(
+  route: GatewayRoute,
+  data: Record<string, unknown>,
+  params: Record<string, string | null>,
+): Record<string, unknown> {
+  const input: DescMessage = route.rpc.input;
+  const fields = { ...data };
+  for (const [, name] of route.path.matchAll(TEMPLATE_FIELD)) {
+    const field = input.fields.find((f) => f.name === name);
+    const value = params[name as string];
+    // Elysia decodes path segments; one that is not valid percent-encoding arrives as null.
+    if (!field || typeof value !== "string") {
+      throw new DomainError("invalid_argument", `invalid ${name}: not a valid path segment`);
+    }
+    if (field.name in fields || field.jsonName in fields) {
       throw new DomainError(
         "invalid_argument",
-        `invalid ${field}: bad percent-encoding in ${new URL(request.url).pathname}`,
+        `invalid ${name}: given in the path and again in the request`,
       );
     }
+    fields[field.name] = value;
   }
   return fields;
 }

@@ -132,6 +132,8 @@ export function restGatewaySuite(lomsUrl: () => string) {
       expectError(await call("GET", "/order/info/abc"), 400, 3, "order_id");
       expectError(await call("GET", "/order/info/0"), 400, 3, "order_id");
       expectError(await call("GET", `/order/info/1?orderId=1`), 400, 3, "order_id");
+      expectError(await call("GET", `/order/info/${created.body.orderId}?order_id=5`), 400, 3, "order_id");
+      expectError(await call("GET", "/order/info/%E0%A4%A"), 400, 3, "order_id");
     });
 
     test("a repeated or unknown query parameter → 400 naming it", async () => {
