@@ -14,7 +14,7 @@ dev *flags: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema, schemathesis (PyPI)
 test-deps: postgres-deps
     scripts/ensure-redis.sh
     scripts/ensure-pgbouncer.sh
@@ -22,6 +22,7 @@ test-deps: postgres-deps
     scripts/ensure-chromium.sh
     scripts/ensure-sqlc.sh
     scripts/ensure-compose-schema.sh
+    scripts/ensure-schemathesis.sh
 
 # PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
 postgres-deps:
