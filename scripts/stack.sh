@@ -33,14 +33,16 @@ port_of() {
   esac
 }
 # LOMS writes through the bouncers (scripts/pgbouncer-local.sh: shard i on PGBOUNCER_PORT+i), as in
-# compose.yaml; its reads go to the replicas (LOMS_PG_REPLICAS' default).
+# compose.yaml; its reads go to the replicas (LOMS_PG_REPLICAS' default). The outbox relay LISTENs for
+# new events on the primaries themselves (LOMS_PG_LISTEN): a transaction-pooling bouncer cannot.
 BOUNCERS="postgres://postgres:postgres@127.0.0.1:${PGBOUNCER_PORT:-6432}/loms,postgres://postgres:postgres@127.0.0.1:$((${PGBOUNCER_PORT:-6432} + 1))/loms"
 # products, LOMS and cart use every core: WORKERS processes share each one's port (default: nproc).
 WORKERS=${WORKERS:-$(nproc)}
+PRIMARIES="postgres://postgres@127.0.0.1:55432/loms,postgres://postgres@127.0.0.1:55434/loms"
 env_of() {
   case $1 in
     products) echo "WORKERS=$WORKERS" ;;
-    loms*) echo "WORKERS=$WORKERS LOMS_PORT=$(port_of "$1") LOMS_STORAGE=postgres LOMS_EVENTS=kafka LOMS_PG_PRIMARIES=$BOUNCERS LOMS_PG_PREPARE=false" ;;
+    loms*) echo "WORKERS=$WORKERS LOMS_PORT=$(port_of "$1") LOMS_STORAGE=postgres LOMS_EVENTS=kafka LOMS_PG_PRIMARIES=$BOUNCERS LOMS_PG_PREPARE=false LOMS_PG_LISTEN=$PRIMARIES" ;;
     cart) echo "WORKERS=$WORKERS CART_STORAGE=redis" ;;
     notifier-*) echo "NOTIFIER_PORT=$(port_of "$1") NOTIFIER_INSTANCE=$1" ;;
     *) echo "" ;;

@@ -75,6 +75,7 @@ export async function openLomsStorage(
     case "postgres":
       return openPostgresStorage({
         shards: config.postgres.shards,
+        listenUrls: config.postgres.listenUrls,
         stockShard: config.postgres.stockShard,
         pool: { max: config.postgres.poolMax, prepare: config.postgres.prepare },
         clock: systemClock,
@@ -132,7 +133,10 @@ export async function startLoms(
     },
   });
   const jobs = [
-    startOutboxRelay(storage.outbox, events.publisher, { intervalMs: config.events.relayIntervalMs, logger }),
+    await startOutboxRelay(storage.outbox, events.publisher, {
+      intervalMs: config.events.relayIntervalMs,
+      logger,
+    }),
     startExpiryJob(deps, { ttlMs: config.orderTtlMs, intervalMs: config.expiryIntervalMs, logger }),
     startRepairJob(deps, { intervalMs: config.repairIntervalMs, graceMs: config.repairGraceMs, logger }),
   ];

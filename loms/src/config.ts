@@ -14,6 +14,9 @@ const lomsEnv = z.object({
     "postgres://postgres@127.0.0.1:55433/loms,postgres://postgres@127.0.0.1:55435/loms",
   ),
   LOMS_PG_STOCK_SHARD: envVar.count(0),
+  // Where the outbox relay LISTENs: the primaries themselves (a pgbouncer in transaction mode
+  // cannot keep a LISTEN). Unset: LOMS_PG_PRIMARIES; "off": poll only.
+  LOMS_PG_LISTEN: z.string().optional(),
   LOMS_PG_POOL_MAX: envVar.count(10),
   LOMS_PG_PREPARE: z.enum(["true", "false"]).default("true"),
   LOMS_PGLITE_DIR: z.string().default(".run/pglite"),
@@ -48,6 +51,11 @@ export interface LomsConfig {
     poolMax: number;
     /** Server-side prepared statements; false behind pgbouncer (LOMS_PG_PREPARE). */
     prepare: boolean;
+    /**
+     * Where the outbox relay LISTENs for committed events, one per shard (LOMS_PG_LISTEN; default
+     * the primaries; "off" or empty: none, the relay polls every LOMS_RELAY_INTERVAL_MS only).
+     */
+    listenUrls: string[];
   };
   /** PGlite's data directory, kept across restarts (LOMS_PGLITE_DIR). */
   pgliteDir: string;
@@ -72,6 +80,19 @@ export function loadLomsConfig(env: Record<string, string | undefined> = process
   if (replicas.length > 0 && replicas.length !== primaries.length) {
     throw new Error("invalid configuration: LOMS_PG_REPLICAS: one per primary, or none");
   }
+  const listen = own.LOMS_PG_LISTEN?.trim();
+  const listenUrls =
+    listen === undefined
+      ? primaries
+      : listen === "off" || listen === ""
+        ? []
+        : listen
+            .split(",")
+            .map((u) => u.trim())
+            .filter(Boolean);
+  if (listenUrls.length > 0 && listenUrls.length !== primaries.length) {
+    throw new Error("invalid configuration: LOMS_PG_LISTEN: one per primary, or off");
+  }
   if (own.LOMS_PG_STOCK_SHARD >= primaries.length) {
     throw new Error("invalid configuration: LOMS_PG_STOCK_SHARD: no such shard");
   }
@@ -92,6 +113,7 @@ export function loadLomsConfig(env: Record<string, string | undefined> = process
       stockShard: own.LOMS_PG_STOCK_SHARD,
       poolMax: Math.max(1, own.LOMS_PG_POOL_MAX),
       prepare: own.LOMS_PG_PREPARE === "true",
+      listenUrls,
     },
     pgliteDir: own.LOMS_PGLITE_DIR,
     events: {

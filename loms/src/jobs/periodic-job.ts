@@ -5,6 +5,11 @@ export interface BackgroundJob {
   stop(): Promise<void>;
 }
 
+export interface WakeableJob extends BackgroundJob {
+  /** Runs now instead of at the next tick; during a run, once more right after it. */
+  wake(): void;
+}
+
 /**
  * Runs `run` every `intervalMs`. Runs never overlap: the next is scheduled when the current one
  * ends. A failed run is logged and retried on the next tick; a run that did something is logged
@@ -19,11 +24,14 @@ export function startPeriodicJob(opts: {
   logger: Logger;
   /** Log successful runs at debug (jobs that run every few hundred ms). */
   quiet?: boolean;
-}): BackgroundJob {
+}): WakeableJob {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
+  let busy = false;
+  let again = false;
   const tick = () => {
+    busy = true;
     // Promise.resolve().then: a run that throws before returning its promise is a failed run too.
     running = Promise.resolve()
       .then(() => untraced(opts.run))
@@ -32,11 +40,23 @@ export function startPeriodicJob(opts: {
       })
       .catch((err) => opts.logger.error({ err, job: opts.name }, "background job run failed"))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, opts.intervalMs);
+        busy = false;
+        if (stopped) return;
+        timer = setTimeout(tick, again ? 0 : opts.intervalMs);
+        again = false;
       });
   };
   timer = setTimeout(tick, opts.intervalMs);
   return {
+    wake() {
+      if (stopped) return;
+      if (busy) {
+        again = true;
+        return;
+      }
+      clearTimeout(timer);
+      tick();
+    },
     async stop() {
       stopped = true;
       clearTimeout(timer);

@@ -136,4 +136,9 @@ export interface OutboxSource {
   drain(limit: number, publish: (events: readonly OrderEvent[]) => Promise<void>): Promise<number>;
   /** Events written but not yet published (for metrics). */
   backlog(): Promise<number>;
+  /**
+   * Calls `wake` soon after new events are committed, so the relay need not wait for its next poll
+   * (a hint: it may come late, twice or not at all). Resolves to a function that stops it.
+   */
+  watch?(wake: () => void): Promise<() => Promise<void>>;
 }

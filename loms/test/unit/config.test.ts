@@ -99,6 +99,8 @@ describe("loadLomsConfig: PostgreSQL settings", () => {
       stockShard: 0,
       poolMax: 10,
       prepare: true,
+      // the relay LISTENs on the primaries themselves
+      listenUrls: ["postgres://postgres@127.0.0.1:55432/loms", "postgres://postgres@127.0.0.1:55434/loms"],
     });
   });
 
@@ -121,7 +123,17 @@ describe("loadLomsConfig: PostgreSQL settings", () => {
       stockShard: 2,
       poolMax: 1,
       prepare: false,
+      listenUrls: ["postgres://a/x", "postgres://b/x", "postgres://c/x"],
     });
+  });
+
+  test("LOMS_PG_LISTEN: the relay's LISTEN connections, one per shard (a bouncer cannot keep one), or off", () => {
+    const two = { LOMS_PG_PRIMARIES: "postgres://bouncer-a/x,postgres://bouncer-b/x" };
+    expect(
+      loadLomsConfig({ ...two, LOMS_PG_LISTEN: "postgres://a/x, postgres://b/x" }).postgres.listenUrls,
+    ).toEqual(["postgres://a/x", "postgres://b/x"]);
+    expect(loadLomsConfig({ ...two, LOMS_PG_LISTEN: "off" }).postgres.listenUrls).toEqual([]);
+    expect(() => loadLomsConfig({ ...two, LOMS_PG_LISTEN: "postgres://a/x" })).toThrow("LOMS_PG_LISTEN");
   });
 
   test.each([

@@ -194,3 +194,33 @@ describe("startPeriodicJob with a run that throws before returning its promise",
     expect(lines.find((l) => l.msg === "background job run failed")).toMatchObject({ job: "demo" });
   });
 });
+
+describe("wake()", () => {
+  test("runs now instead of at the next tick; a wake during a run means exactly one more run right after", async () => {
+    const gates = [deferred<number>(), deferred<number>(), deferred<number>()];
+    let started = 0;
+    const job = startPeriodicJob({
+      name: "relay",
+      intervalMs: 3_600_000, // only wake() can start a run within this test
+      run: () => (gates[started++] as ReturnType<typeof deferred<number>>).promise,
+      what: "ran",
+      logger: silent,
+    });
+    job.wake();
+    await waitUntil(() => started === 1, "the woken run");
+    job.wake(); // during the run: folded into one run after it
+    job.wake();
+    (gates[0] as ReturnType<typeof deferred<number>>).resolve(0);
+    await waitUntil(() => started === 2, "the run the wakes asked for");
+    (gates[1] as ReturnType<typeof deferred<number>>).resolve(0);
+    await flush();
+    expect(started).toBe(2); // not three: the two wakes were one
+    job.wake();
+    await waitUntil(() => started === 3, "the next woken run");
+    (gates[2] as ReturnType<typeof deferred<number>>).resolve(0);
+    await job.stop();
+    job.wake(); // after stop: nothing
+    await flush();
+    expect(started).toBe(3);
+  });
+});

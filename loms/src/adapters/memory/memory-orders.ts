@@ -20,6 +20,7 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
   private readonly rows = new Map<bigint, Row>();
   private readonly appliedPayments = new Set<string>();
   private readonly outbox: OrderEvent[] = [];
+  private readonly watchers = new Set<() => void>();
   /** Events before this index are published. */
   private sent = 0;
   private draining = false;
@@ -36,7 +37,7 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
       version: 0,
     };
     this.rows.set(order.id, { order, lease: { expiry: 0, repair: 0 }, verified: false });
-    this.outbox.push({
+    this.record({
       eventId: randomUUID(),
       orderId: order.id,
       status: order.status,
@@ -66,7 +67,7 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
     row.order = { ...row.order, status: to, updatedAt: now, version: row.order.version + 1 };
     row.lease = { expiry: 0, repair: 0 };
     row.verified = false;
-    this.outbox.push({
+    this.record({
       eventId: randomUUID(),
       orderId,
       status: to,
@@ -97,6 +98,19 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
 
   async backlog(): Promise<number> {
     return this.outbox.length - this.sent;
+  }
+
+  async watch(wake: () => void): Promise<() => Promise<void>> {
+    this.watchers.add(wake);
+    return async () => {
+      this.watchers.delete(wake);
+    };
+  }
+
+  /** Appends to the outbox and, once the current change is done, wakes whoever watches it. */
+  private record(event: OrderEvent): void {
+    this.outbox.push(event);
+    for (const wake of this.watchers) queueMicrotask(wake);
   }
 
   /** Every event written so far, published or not (tests). */

@@ -1,8 +1,12 @@
 import type { OrderStatus } from "../../domain/order.ts";
 import type { OrderEvent } from "../../domain/order-event.ts";
 import type { OutboxSource } from "../../service/ports.ts";
+import { connectPostgres } from "./connect.ts";
 import { claimUnsentEvents, countUnsentEvents, lockRelay, markEventsSent } from "./gen/outbox_sql.ts";
 import type { ReplicatedDb } from "./replica.ts";
+
+/** The channel the outbox trigger notifies (migration 20261205000002_outbox_notify.sql). */
+const OUTBOX_CHANNEL = "loms_outbox";
 
 // Advisory lock keys, one per shard: any fixed numbers no other code uses.
 const RELAY_LOCK_BASE = 1_000_256_100n;
@@ -45,7 +49,30 @@ export class PgShardOutbox implements OutboxSource {
 
 /** Every shard's outbox: each drain takes from the shards in turn (order only matters per order). */
 export class ShardedOutbox implements OutboxSource {
-  constructor(private readonly shards: readonly PgShardOutbox[]) {}
+  /**
+   * `listenUrls`: one per shard, where LISTEN works — the primary itself, not a pgbouncer in
+   * transaction mode (which hands the session's connection to others between transactions).
+   * Empty: no notifications, the relay polls.
+   */
+  constructor(
+    private readonly shards: readonly PgShardOutbox[],
+    private readonly listenUrls: readonly string[] = [],
+  ) {}
+
+  async watch(wake: () => void): Promise<() => Promise<void>> {
+    if (this.listenUrls.length === 0) return async () => {}; // polling only, as configured
+    // One connection per shard, apart from the pools: postgres.js re-listens after a reconnect.
+    const listeners = this.listenUrls.map((url) => connectPostgres(url, { max: 1, prepare: false }));
+    try {
+      for (const sql of listeners) await sql.listen(OUTBOX_CHANNEL, wake);
+    } catch (err) {
+      await Promise.all(listeners.map((sql) => sql.end({ timeout: 1 })));
+      throw err;
+    }
+    return async () => {
+      await Promise.all(listeners.map((sql) => sql.end({ timeout: 1 })));
+    };
+  }
 
   async drain(limit: number, publish: (events: readonly OrderEvent[]) => Promise<void>): Promise<number> {
     let published = 0;

@@ -25,6 +25,8 @@ export interface PostgresStorage {
  */
 export async function openPostgresStorage(opts: {
   shards: { primary: string; replica?: string }[];
+  /** Where the relay LISTENs for new events, one per shard (see ShardedOutbox); none: it polls. */
+  listenUrls?: string[];
   stockShard: number;
   pool: PoolOptions;
   clock: Clock;
@@ -54,7 +56,10 @@ export async function openPostgresStorage(opts: {
       stocks: new PgStockRepository(stockDb),
       clock: opts.clock,
     },
-    outbox: new ShardedOutbox(dbs.map((db, i) => new PgShardOutbox(db, i))),
+    outbox: new ShardedOutbox(
+      dbs.map((db, i) => new PgShardOutbox(db, i)),
+      opts.listenUrls,
+    ),
     async ready() {
       try {
         await Promise.all(dbs.map((db) => db.primary`SELECT 1`));
