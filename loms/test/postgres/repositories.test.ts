@@ -125,7 +125,7 @@ describe("migrations and fixture", () => {
     await withDb("cap_failed", async (sql) => {
       await order(sql, 10, "failed", 4294967297n);
       await order(sql, 20, "paid", 3n);
-      expect(await migrate(sql, silentLogger)).toEqual([CAP]);
+      expect((await migrate(sql, silentLogger))[0]).toBe(CAP); // and the later ones after it
       const rows = await sql<{ order_id: bigint; count: bigint }[]>`
         SELECT order_id, count FROM order_items ORDER BY order_id`;
       expect([...rows]).toEqual([

@@ -27,6 +27,8 @@ beforeAll(async () => {
       // Every order of this file expires soon after it is made; both workers look often.
       LOMS_ORDER_TTL_MS: "1500",
       LOMS_EXPIRY_INTERVAL_MS: "100",
+      // The relay's poll is an hour away: only the outbox's NOTIFY can wake it within this file.
+      LOMS_RELAY_INTERVAL_MS: "3600000",
     }),
     timeoutMs: 60_000,
   });
@@ -120,6 +122,30 @@ describe("LOMS with WORKERS=2", () => {
       expiredBy.set(line.worker, (expiredBy.get(line.worker) ?? 0) + line.count);
     }
     expect([...expiredBy.values()].reduce((a, b) => a + b, 0)).toBe(40);
+  });
+
+  test("the relay, woken by NOTIFY, publishes every change exactly once across the workers", async () => {
+    // LOMS_EVENTS=memory: the notifier's handler runs in each worker and prints what its relay published.
+    const statusLines = () =>
+      loms
+        .output()
+        .split("\n")
+        .filter((l) => /"msg":"order \d+: status /.test(l))
+        .map((l) => (JSON.parse(l) as { msg: string }).msg);
+    const expected = created.flatMap((id) => [
+      `order ${id}: status new`,
+      `order ${id}: status awaiting payment`,
+      `order ${id}: status cancelled`,
+    ]);
+    const lines = await waitFor(
+      "a line for each of the 120 status changes",
+      async () => {
+        const seen = statusLines();
+        return expected.every((e) => seen.includes(e)) ? seen : undefined;
+      },
+      20_000,
+    );
+    expect(lines.filter((l) => expected.includes(l)).length).toBe(expected.length); // none twice
   });
 
   test("SIGTERM drains both workers and the service exits 0", async () => {
