@@ -5,11 +5,8 @@
 import { cpus } from "node:os";
 import { spawnService, startOtlpReceiver, startPgCluster } from "@route256/platform";
 import { lomsEnv } from "../loms/test/postgres/support.ts";
+import { autocannon, CONCURRENCY, grpcLoad, root, run, SECONDS } from "./load.ts";
 import { benchServer, serverReport } from "./server.ts";
-
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const CONCURRENCY = 50;
-const root = new URL("..", import.meta.url).pathname;
 
 interface Result {
   scenario: string;
@@ -18,51 +15,19 @@ interface Result {
   errors: number;
 }
 
-async function run(cmd: string[]): Promise<string> {
-  const proc = Bun.spawn(cmd, { cwd: root, stdout: "pipe", stderr: "inherit" });
-  const out = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) throw new Error(`${cmd.join(" ")} failed`);
-  return out;
-}
-
-/** autocannon (under Node, its home runtime) against a JSON POST; returns average req/s and p99 ms. */
+/** An HTTP/1.1 JSON POST scenario. */
 async function http1(
   scenario: string,
   url: string,
   body: unknown,
   headers: Record<string, string>,
 ): Promise<Result> {
-  const h = Object.entries({ "content-type": "application/json", ...headers }).flatMap(([k, v]) => [
-    "-H",
-    `${k}=${v}`,
-  ]);
-  const out = await run([
-    "node",
-    "node_modules/autocannon/autocannon.js",
-    "--json",
-    "-c",
-    String(CONCURRENCY),
-    "-d",
-    String(SECONDS),
-    "-m",
-    "POST",
-    ...h,
-    "-b",
-    JSON.stringify(body),
-    url,
-  ]);
-  const r = JSON.parse(out) as {
-    requests: { average: number };
-    latency: { p99: number };
-    errors: number;
-    non2xx: number;
-  };
-  return { scenario, rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+  const r = await autocannon(url, body, headers);
+  return { scenario, rps: r.rps, p99: r.p99, errors: r.errors };
 }
 
 async function grpc(scenario: string, url: string, name: string): Promise<Result> {
-  const out = await run(["bun", "bench/grpc-load.ts", url, String(CONCURRENCY), String(SECONDS), name]);
-  const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { rps: number; p99: number; errors: number };
+  const r = await grpcLoad(url, name);
   return { scenario, rps: r.rps, p99: r.p99, errors: r.errors };
 }
 

@@ -5,12 +5,10 @@
 // the whole process (utime+stime) and its main JS thread alone. Two rounds, interleaved.
 import { readFileSync } from "node:fs";
 import { freePort, spawnService } from "@route256/platform";
+import { autocannon, grpcLoad, type Load, root } from "./load.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONCURRENCY = 50;
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-const root = new URL("..", import.meta.url).pathname;
 
 export interface ServerResult {
   scenario: string;
@@ -35,19 +33,8 @@ function processTicks(pid: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-async function run(cmd: string[]): Promise<string> {
-  const proc = Bun.spawn(cmd, { cwd: root, stdout: "pipe", stderr: "inherit" });
-  const out = await new Response(proc.stdout).text();
-  if ((await proc.exited) !== 0) throw new Error(`${cmd.join(" ")} failed`);
-  return out;
-}
-
 /** Runs a load and charges the server's CPU over it to the requests it completed. */
-async function measured(
-  scenario: string,
-  pid: number,
-  load: () => Promise<{ requests: number; rps: number; p99: number; errors: number }>,
-): Promise<ServerResult> {
+async function measured(scenario: string, pid: number, load: () => Promise<Load>): Promise<ServerResult> {
   const cpu0 = processTicks(pid);
   const main0 = cpuTicks(pid);
   const r = await load();
@@ -60,60 +47,6 @@ async function measured(
     cpuUs: perRequest(processTicks(pid) - cpu0),
     mainUs: perRequest(cpuTicks(pid) - main0),
   };
-}
-
-/** autocannon (under Node, its home runtime), 50 connections. */
-async function autocannon(
-  url: string,
-  method: "GET" | "POST",
-  body?: unknown,
-  headers: Record<string, string> = {},
-) {
-  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}=${v}`]);
-  const out = await run([
-    "node",
-    "node_modules/autocannon/autocannon.js",
-    "--json",
-    "-c",
-    String(CONCURRENCY),
-    "-d",
-    String(SECONDS),
-    "-m",
-    method,
-    ...h,
-    ...(body === undefined ? [] : ["-H", "content-type=application/json", "-b", JSON.stringify(body)]),
-    url,
-  ]);
-  const r = JSON.parse(out) as {
-    requests: { average: number; total: number };
-    latency: { p99: number };
-    errors: number;
-    non2xx: number;
-  };
-  return {
-    requests: r.requests.total,
-    rps: r.requests.average,
-    p99: r.latency.p99,
-    errors: r.errors + r.non2xx,
-  };
-}
-
-async function grpcLoad(url: string) {
-  const out = await run([
-    "bun",
-    "bench/grpc-load.ts",
-    url,
-    String(CONCURRENCY),
-    String(SECONDS),
-    "GetProduct",
-  ]);
-  const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {
-    requests: number;
-    rps: number;
-    p99: number;
-    errors: number;
-  };
-  return { requests: r.requests + r.errors, rps: r.rps, p99: r.p99, errors: r.errors };
 }
 
 export async function benchServer(): Promise<ServerResult[]> {
@@ -131,20 +64,17 @@ export async function benchServer(): Promise<ServerResult[]> {
       const tag = ROUNDS > 1 ? ` (round ${round})` : "";
       results.push(
         await measured(`bare Bun.serve, fixed JSON — the ceiling${tag}`, bare.pid, () =>
-          autocannon(`http://127.0.0.1:${barePort}/`, "POST", { sku: 1076963 }),
+          autocannon(`http://127.0.0.1:${barePort}/`, { sku: 1076963 }),
         ),
         await measured(`GetProduct — Connect JSON, HTTP/1.1${tag}`, products.pid, () =>
-          autocannon(
-            `${products.url}/products.v1.ProductService/GetProduct`,
-            "POST",
-            { sku: 1076963 },
-            token,
-          ),
+          autocannon(`${products.url}/products.v1.ProductService/GetProduct`, { sku: 1076963 }, token),
         ),
         await measured(`GET /product/1076963 — REST, HTTP/1.1${tag}`, products.pid, () =>
-          autocannon(`${products.url}/product/1076963`, "GET", undefined, token),
+          autocannon(`${products.url}/product/1076963`, undefined, token),
         ),
-        await measured(`GetProduct — gRPC, h2c${tag}`, products.pid, () => grpcLoad(products.url)),
+        await measured(`GetProduct — gRPC, h2c${tag}`, products.pid, () =>
+          grpcLoad(products.url, "GetProduct"),
+        ),
       );
     }
     return results;
