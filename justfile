@@ -14,13 +14,14 @@ dev *flags: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, grpcurl, the Compose schema
 test-deps: postgres-deps
     scripts/ensure-redis.sh
     scripts/ensure-pgbouncer.sh
     scripts/ensure-prometheus.sh
     scripts/ensure-chromium.sh
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     scripts/ensure-compose-schema.sh
 
 # PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
@@ -51,6 +52,7 @@ gen-check: protovalidate sqlc-check
 # regenerate the LOMS query code from sql/ (sqlc + tools/sqlc-gen-pgjs, biome-formatted); installs sqlc if missing
 sqlc-gen:
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     .tools/bin/sqlc generate -f sql/sqlc.yaml
 
 # fail when the committed query code differs from what sqlc generates now (files of deleted .sql files are not seen)
@@ -66,6 +68,7 @@ sqlc-check:
 # refresh the plugin's test fixture (sqlc's json request) and golden files from tools/sqlc-gen-pgjs/testdata
 sqlc-golden:
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     .tools/bin/sqlc generate -f tools/sqlc-gen-pgjs/testdata/sqlc.yaml
     UPDATE_GOLDEN=1 bun test tools/sqlc-gen-pgjs/test/plugin.test.ts
     bun test tools/sqlc-gen-pgjs
