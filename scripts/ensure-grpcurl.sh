@@ -8,8 +8,9 @@ GRPCURL_VERSION=v1.9.4
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bin="$repo/.tools/bin/grpcurl"
 
-# `grpcurl -version` prints "grpcurl v1.9.4" (to stderr in some versions)
-current=$("$bin" -version 2>&1 | awk '{print $2}' || true)
+# A `go install`ed grpcurl calls itself "dev"; the module version is in the binary's build info.
+version_of() { go version -m "$bin" 2>/dev/null | awk '$1 == "mod" { print $3 }'; }
+current=$(version_of || true)
 if [ "$current" != "$GRPCURL_VERSION" ]; then
   if ! command -v go >/dev/null 2>&1; then
     echo "ensure-grpcurl: 'go' is not on PATH; grpcurl $GRPCURL_VERSION is built with 'go install'" >&2
@@ -18,7 +19,7 @@ if [ "$current" != "$GRPCURL_VERSION" ]; then
   echo "ensure-grpcurl: installing grpcurl $GRPCURL_VERSION into .tools/bin (go install, takes a minute or two)..." >&2
   mkdir -p "$repo/.tools/bin"
   GOBIN="$repo/.tools/bin" CGO_ENABLED=0 go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@$GRPCURL_VERSION"
-  current=$("$bin" -version 2>&1 | awk '{print $2}')
+  current=$(version_of)
   if [ "$current" != "$GRPCURL_VERSION" ]; then
     echo "ensure-grpcurl: expected grpcurl $GRPCURL_VERSION, got '$current'" >&2
     exit 1
