@@ -43,8 +43,9 @@ export class ServerSchema {
 
   constructor(services: readonly DescService[]) {
     const visit = (file: DescFile) => {
-      if (this.files.has(file.name)) return;
-      this.files.set(file.name, file);
+      // DescFile.name drops ".proto"; clients ask by the file's real name.
+      if (this.files.has(file.proto.name)) return;
+      this.files.set(file.proto.name, file);
       for (const dep of file.dependencies) visit(dep);
     };
     for (const service of services) visit(service.file);
@@ -94,11 +95,11 @@ export class ServerSchema {
    */
   withImports(file: DescFile, sent: Set<string>): Uint8Array[] {
     const out: Uint8Array[] = [this.serialized(file)];
-    sent.add(file.name);
+    sent.add(file.proto.name);
     const visit = (f: DescFile) => {
       for (const dep of f.dependencies) {
-        if (sent.has(dep.name)) continue;
-        sent.add(dep.name);
+        if (sent.has(dep.proto.name)) continue;
+        sent.add(dep.proto.name);
         out.push(this.serialized(dep));
         visit(dep);
       }
