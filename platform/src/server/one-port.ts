@@ -29,7 +29,10 @@ export interface OnePortOptions {
   config: ServerConfig;
   logger: Logger;
   metrics: RpcMetrics;
-  /** Connect services of this process: served, and documented in /openapi.json. */
+  /**
+   * Connect services of this process: served, documented in /openapi.json, and reflected. gRPC
+   * health and server reflection are added to every port (grpc/health.ts, grpc/reflection.ts).
+   */
   services: readonly DescService[];
   routes: (router: ConnectRouter) => void;
   /** Service interceptors; they run after validation (see connect/interceptors.ts). */
@@ -46,7 +49,10 @@ export interface OnePortOptions {
    */
   restError?: RestError;
   docs: Omit<DocsOptions, "services">;
-  /** Dependencies are reachable; /readyz also turns 503 while draining. */
+  /**
+   * Dependencies are reachable; /readyz also turns 503 while draining, and grpc.health.v1 answers
+   * SERVING / NOT_SERVING the same way.
+   */
   ready?: () => boolean | Promise<boolean>;
 }
 
