@@ -34,10 +34,10 @@ const authInterceptor: Interceptor = (next) => (req) => {
 
 let ready = true;
 let log: LogCapture;
-async function start(): Promise<RunningServer> {
+async function start(shutdownGraceMs = 5000): Promise<RunningServer> {
   log = new LogCapture();
   return serveOnePort({
-    config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs: 5000 },
+    config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs },
     logger: createLogger("test", "info", log),
     metrics: createRpcMetrics("test"),
     services: [ProductService],
@@ -241,10 +241,14 @@ describe("Readiness", () => {
   test("Watch reports the current status, then each change once, with one probe for all watchers", async () => {
     let up = true;
     let probes = 0;
-    const readiness = new Readiness(() => {
-      probes++;
-      return up;
-    }, 5);
+    const readiness = new Readiness(
+      () => {
+        probes++;
+        return up;
+      },
+      new AbortController().signal,
+      5,
+    );
     const leaveA = new AbortController();
     const leaveB = new AbortController();
     const a = readiness.watch(leaveA.signal);
@@ -269,25 +273,33 @@ describe("Readiness", () => {
 
   test("a probe that throws is NOT_SERVING; after close every watcher gets NOT_SERVING and ends", async () => {
     let fail = false;
-    const readiness = new Readiness(() => {
-      if (fail) throw new Error("db down");
-      return true;
-    }, 5);
+    const closing = new AbortController();
+    const readiness = new Readiness(
+      () => {
+        if (fail) throw new Error("db down");
+        return true;
+      },
+      closing.signal,
+      5,
+    );
     const w = readiness.watch(new AbortController().signal);
     expect((await w.next()).value).toBe(true);
     fail = true;
     expect(await readiness.serving()).toBe(false);
     fail = false;
-    readiness.close();
+    closing.abort();
     expect((await w.next()).value).toBe(false);
     expect((await w.next()).done).toBe(true);
     expect(await readiness.serving()).toBe(false);
   });
 });
 
-describe("health while draining", () => {
+describe("draining", () => {
+  // A grace period longer than the test's timeout: a stream that held the drain would fail the test.
+  const LONG_GRACE_MS = 120_000;
+
   test("a Watch gets NOT_SERVING and ends, so the drain does not wait for it", async () => {
-    const own = await start();
+    const own = await start(LONG_GRACE_MS);
     const manager = new Http2SessionManager(own.url);
     const health = createClient(Health, createGrpcTransport({ baseUrl: own.url, sessionManager: manager }));
     const seen: Status[] = [];
@@ -299,6 +311,31 @@ describe("health while draining", () => {
     expect(seen).toEqual([Status.SERVING, Status.NOT_SERVING]);
     await closing;
     expect(log.withMessage("closed")[0]?.abandoned).toBe(0);
+    manager.abort();
+  });
+
+  test("a reflection stream the client keeps open ends, so the drain does not wait for it", async () => {
+    const own = await start(LONG_GRACE_MS);
+    const manager = new Http2SessionManager(own.url);
+    const client = createClient(
+      ServerReflection,
+      createGrpcTransport({ baseUrl: own.url, sessionManager: manager }),
+    );
+    const clientDone = new AbortController();
+    async function* oneQuestionThenWait() {
+      yield create(ServerReflectionRequestSchema, { messageRequest: { case: "listServices", value: "" } });
+      await new Promise((resolve) => clientDone.signal.addEventListener("abort", resolve));
+    }
+    let answers = 0;
+    let closing: Promise<void> | undefined;
+    for await (const _ of client.serverReflectionInfo(oneQuestionThenWait())) {
+      answers++;
+      closing ??= own.close();
+    }
+    expect(answers).toBe(1);
+    await closing;
+    expect(log.withMessage("closed")[0]?.abandoned).toBe(0);
+    clientDone.abort();
     manager.abort();
   });
 });

@@ -20,10 +20,15 @@ export class Readiness {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
+  /** `closing` aborts when the server starts to drain. */
   constructor(
     private readonly probe: () => boolean | Promise<boolean>,
+    closing: AbortSignal,
     private readonly pollMs = WATCH_POLL_MS,
-  ) {}
+  ) {
+    if (closing.aborted) this.close();
+    else closing.addEventListener("abort", () => this.close(), { once: true });
+  }
 
   /** A probe that throws is a dependency that is down. */
   async serving(): Promise<boolean> {
@@ -36,7 +41,7 @@ export class Readiness {
   }
 
   /** Draining: every watcher gets NOT_SERVING and its stream ends. */
-  close(): void {
+  private close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     for (const wake of this.watchers) wake();

@@ -163,13 +163,30 @@ function notFound(what: string): Answer {
   return { case: "errorResponse", value: { errorCode: Code.NotFound, errorMessage: `${what} not found` } };
 }
 
+/**
+ * Answers each question as it comes. Once the server drains (`closing`), the stream ends between
+ * questions: tools like Postman keep a reflection stream open, which would hold the drain for its
+ * whole grace period.
+ */
 async function* answerAll<Q extends Question, R>(
   schema: ServerSchema,
   questions: AsyncIterable<Q>,
   reply: (question: Q, answer: Answer) => R,
+  closing: AbortSignal,
 ): AsyncIterable<R> {
   const sent = new Set<string>();
-  for await (const question of questions) yield reply(question, answer(schema, question, sent));
+  const reader = questions[Symbol.asyncIterator]();
+  const closed = new Promise<undefined>((resolve) => {
+    if (closing.aborted) resolve(undefined);
+    else closing.addEventListener("abort", () => resolve(undefined), { once: true });
+  });
+  for (;;) {
+    const next = reader.next();
+    next.catch(() => {}); // left pending at close: the client's reset must not be an unhandled rejection
+    const question = await Promise.race([next, closed]);
+    if (question === undefined || question.done) return;
+    yield reply(question.value, answer(schema, question.value, sent));
+  }
 }
 
 /**
@@ -181,17 +198,22 @@ export function serveReflection(
   router: ConnectRouter,
   schema: ServerSchema,
   interceptors: Interceptor[],
+  closing: AbortSignal,
 ): void {
   router.service(
     v1.ServerReflection,
     {
       serverReflectionInfo: (questions) =>
-        answerAll(schema, questions, (q, a) =>
-          create(v1.ServerReflectionResponseSchema, {
-            validHost: q.host,
-            originalRequest: q,
-            messageResponse: a,
-          }),
+        answerAll(
+          schema,
+          questions,
+          (q, a) =>
+            create(v1.ServerReflectionResponseSchema, {
+              validHost: q.host,
+              originalRequest: q,
+              messageResponse: a,
+            }),
+          closing,
         ),
     },
     { interceptors },
@@ -200,12 +222,16 @@ export function serveReflection(
     v1alpha.ServerReflection,
     {
       serverReflectionInfo: (questions) =>
-        answerAll(schema, questions, (q, a) =>
-          create(v1alpha.ServerReflectionResponseSchema, {
-            validHost: q.host,
-            originalRequest: q,
-            messageResponse: a,
-          }),
+        answerAll(
+          schema,
+          questions,
+          (q, a) =>
+            create(v1alpha.ServerReflectionResponseSchema, {
+              validHost: q.host,
+              originalRequest: q,
+              messageResponse: a,
+            }),
+          closing,
         ),
     },
     { interceptors },

@@ -82,7 +82,8 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   const ready = async () => !draining && ((await opts.ready?.()) ?? true);
   // Every port also speaks gRPC health (following readiness) and server reflection, so grpcurl,
   // buf curl, Postman and Kubernetes' gRPC probes work without the .proto files.
-  const readiness = new Readiness(ready);
+  const drainStarted = new AbortController();
+  const readiness = new Readiness(ready, drainStarted.signal);
   const served = [...opts.services, HealthService, ...reflectionServices];
   const schema = new ServerSchema(served);
   // Without the service's own interceptors (auth, rate caps, injected latency): probes and schema
@@ -92,7 +93,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
     (router) => {
       opts.routes(router);
       serveHealth(router, readiness, served, platformOnly);
-      serveReflection(router, schema, platformOnly);
+      serveReflection(router, schema, platformOnly, drainStarted.signal);
     },
     {
       interceptors,
@@ -165,7 +166,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   let closing: Promise<void> | undefined;
   const drain = async () => {
     draining = true;
-    readiness.close(); // health watchers get NOT_SERVING and their streams end
+    drainStarted.abort(); // health watchers get NOT_SERVING; their streams and reflection streams end
     logger.info({ inFlight: exchanges.active }, "draining");
     front?.drain();
     h2.close(); // GOAWAY: open streams finish, no new ones
