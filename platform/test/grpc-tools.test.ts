@@ -38,7 +38,7 @@ async function start(shutdownGraceMs = 5000): Promise<RunningServer> {
   log = new LogCapture();
   return serveOnePort({
     config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs },
-    logger: createLogger("test", "info", log),
+    logger: createLogger("test", "debug", log),
     metrics: createRpcMetrics("test"),
     services: [ProductService],
     routes: testProducts().routes,
@@ -217,6 +217,10 @@ describe("gRPC health", () => {
     } finally {
       ready = true;
     }
+    // Probes every few seconds stay out of an info log, as /healthz and /readyz do.
+    await health.check({}, { headers: { "x-request-id": "grpc-probe-1" } });
+    const line = await log.waitFor((l) => l.msg === "request" && l.requestId === "grpc-probe-1");
+    expect(line).toMatchObject({ level: "debug", path: "/grpc.health.v1.Health/Check", rpcCode: "ok" });
     const err = await health.check({ service: "nope.Nope" }).catch((e) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.NotFound);
