@@ -142,13 +142,15 @@ describe("server reflection", () => {
     expect(sku?.proto.options?.$unknown?.map((u) => u.no)).toEqual([1159]); // (buf.validate.field)
   });
 
-  test("symbols: a service, a method, a message, a field, an enum; unknown ones are NOT_FOUND and the stream goes on", async () => {
+  test("symbols: a service, a method, a message, a field, an enum, an enum value, a oneof; unknown ones are NOT_FOUND and the stream goes on", async () => {
     const symbols = [
       "products.v1.ProductService",
       "products.v1.ProductService.ListSkus",
       "products.v1.Product",
       "products.v1.GetProductRequest.sku",
       "grpc.health.v1.HealthCheckResponse.ServingStatus",
+      "grpc.health.v1.HealthCheckResponse.NOT_SERVING",
+      "grpc.reflection.v1.ServerReflectionRequest.message_request",
       "products.v1.Nope",
       "products.v1.ProductService.Nope",
       "nope",
@@ -159,8 +161,12 @@ describe("server reflection", () => {
     expect(answers.slice(0, 4).map((a) => filesOf(a)[0]?.name)).toEqual(
       Array(4).fill("products/v1/products.proto"),
     );
-    expect(filesOf(answers[4] as ServerReflectionResponse)[0]?.name).toBe("grpc/health/v1/health.proto");
-    for (const a of answers.slice(5)) {
+    expect(answers.slice(4, 7).map((a) => filesOf(a)[0]?.name)).toEqual([
+      "grpc/health/v1/health.proto",
+      "grpc/health/v1/health.proto",
+      "grpc/reflection/v1/reflection.proto",
+    ]);
+    for (const a of answers.slice(7)) {
       expect(errorOf(a)).toMatchObject({ errorCode: Code.NotFound });
       expect(errorOf(a).errorMessage).toContain(
         `symbol "${(a.originalRequest?.messageRequest.value as string) ?? ""}" not found`,

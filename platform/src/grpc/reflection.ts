@@ -40,6 +40,7 @@ export class ServerSchema {
   private readonly files = new Map<string, DescFile>();
   private readonly bytes = new Map<DescFile, Uint8Array>();
   private readonly registry: Registry;
+  private readonly symbols = new Map<string, DescFile>();
 
   constructor(services: readonly DescService[]) {
     const visit = (file: DescFile) => {
@@ -51,23 +52,25 @@ export class ServerSchema {
     for (const service of services) visit(service.file);
     this.serviceNames = [...new Set(services.map((s) => s.typeName))].sort();
     this.registry = createRegistry(...this.files.values());
+    for (const desc of this.registry) {
+      const add = (symbol: string) => this.symbols.set(symbol, desc.file);
+      add(desc.typeName);
+      if (desc.kind === "message")
+        for (const m of [...desc.fields, ...desc.oneofs]) add(`${desc.typeName}.${m.name}`);
+      if (desc.kind === "service") for (const m of desc.methods) add(`${desc.typeName}.${m.name}`);
+      if (desc.kind === "enum") {
+        const scope = desc.typeName.slice(0, desc.typeName.lastIndexOf(".") + 1);
+        for (const v of desc.values) add(`${scope}${v.name}`);
+      }
+    }
   }
 
-  /** The file that defines a symbol: a type, service or extension, or a method, field or oneof of one. */
+  /**
+   * The file that defines a fully qualified symbol: a message, enum, service or extension, or a
+   * field, oneof, method or enum value (values are scoped beside their enum, as in protobuf).
+   */
   fileOfSymbol(name: string): DescFile | undefined {
-    const desc = this.registry.get(name);
-    if (desc) return desc.file;
-    const dot = name.lastIndexOf(".");
-    const parent = this.registry.get(name.slice(0, dot));
-    const member = name.slice(dot + 1);
-    if (parent?.kind === "service")
-      return parent.methods.some((m) => m.name === member) ? parent.file : undefined;
-    if (parent?.kind === "message") {
-      const found =
-        parent.fields.some((f) => f.name === member) || parent.oneofs.some((o) => o.name === member);
-      return found ? parent.file : undefined;
-    }
-    return undefined;
+    return this.symbols.get(name);
   }
 
   fileOfName(name: string): DescFile | undefined {
