@@ -21,6 +21,7 @@ test-deps: postgres-deps
     scripts/ensure-prometheus.sh
     scripts/ensure-chromium.sh
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     scripts/ensure-compose-schema.sh
     scripts/ensure-schemathesis.sh
 
@@ -52,6 +53,7 @@ gen-check: protovalidate sqlc-check
 # regenerate the LOMS query code from sql/ (sqlc + tools/sqlc-gen-pgjs, biome-formatted); installs sqlc if missing
 sqlc-gen:
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     .tools/bin/sqlc generate -f sql/sqlc.yaml
 
 # fail when the committed query code differs from what sqlc generates now (files of deleted .sql files are not seen)
@@ -67,6 +69,7 @@ sqlc-check:
 # refresh the plugin's test fixture (sqlc's json request) and golden files from tools/sqlc-gen-pgjs/testdata
 sqlc-golden:
     scripts/ensure-sqlc.sh
+    scripts/ensure-grpcurl.sh
     .tools/bin/sqlc generate -f tools/sqlc-gen-pgjs/testdata/sqlc.yaml
     UPDATE_GOLDEN=1 bun test tools/sqlc-gen-pgjs/test/plugin.test.ts
     bun test tools/sqlc-gen-pgjs

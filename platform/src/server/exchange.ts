@@ -67,7 +67,11 @@ export class Exchanges {
 
   private log(start: ExchangeStart, info: RequestInfo, status: number, ms: number): void {
     // Scrapes and probes every few seconds would drown the interesting lines.
-    const quiet = start.path === "/metrics" || start.path === "/healthz" || start.path === "/readyz";
+    const quiet =
+      start.path === "/metrics" ||
+      start.path === "/healthz" ||
+      start.path === "/readyz" ||
+      start.path === "/grpc.health.v1.Health/Check"; // Kubernetes' gRPC probes
     const level = quiet ? "debug" : "info";
     // Under load with LOG_LEVEL=warn, building a line nobody writes would cost every request.
     if (status !== 500 && !this.logger.isLevelEnabled(level)) return;

@@ -190,9 +190,7 @@ async function write(stream: http2.ServerHttp2Stream, answer: HttpAnswer): Promi
       endStream: empty && trailer === undefined,
     });
     if (!empty || trailer) stream.end(body);
-    // Answered before the whole request arrived (a refused body): the client may stop sending
-    // (RST_STREAM with NO_ERROR after a complete response, RFC 9113 §8.1).
-    if (!stream.readableEnded) stream.once("finish", () => stream.close(http2.constants.NGHTTP2_NO_ERROR));
+    releaseRequest(stream);
     return;
   }
   stream.respond(out, { waitForTrailers: trailer !== undefined });
@@ -201,4 +199,15 @@ async function write(stream: http2.ServerHttp2Stream, answer: HttpAnswer): Promi
     if (!stream.write(chunk)) await new Promise((resolve) => stream.once("drain", resolve));
   }
   stream.end();
+  releaseRequest(stream);
+}
+
+/**
+ * Answered before the whole request arrived — a refused body, or a streaming call the server ended
+ * while the client still could send (a reflection stream at drain): the client may stop sending
+ * (RST_STREAM with NO_ERROR after a complete response, RFC 9113 §8.1). Else the half-open stream
+ * stays in flight, and a drain waits for it until its grace period ends.
+ */
+function releaseRequest(stream: http2.ServerHttp2Stream): void {
+  if (!stream.readableEnded) stream.once("finish", () => stream.close(http2.constants.NGHTTP2_NO_ERROR));
 }

@@ -4,6 +4,8 @@ import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { type AnyElysia, Elysia } from "elysia";
 import type { ServerConfig } from "../config.ts";
 import { serverInterceptors } from "../connect/interceptors.ts";
+import { HealthService, Readiness, serveHealth } from "../grpc/health.ts";
+import { reflectionServices, ServerSchema, serveReflection } from "../grpc/reflection.ts";
 import { adminRoutes } from "../http/admin.ts";
 import { type DocsOptions, docsRoutes } from "../http/docs.ts";
 import { opsRoutes } from "../http/ops.ts";
@@ -28,7 +30,10 @@ export interface OnePortOptions {
   config: ServerConfig;
   logger: Logger;
   metrics: RpcMetrics;
-  /** Connect services of this process: served, and documented in /openapi.json. */
+  /**
+   * Connect services of this process: served, documented in /openapi.json, and reflected. gRPC
+   * health and server reflection are added to every port (grpc/health.ts, grpc/reflection.ts).
+   */
   services: readonly DescService[];
   routes: (router: ConnectRouter) => void;
   /** Service interceptors; they run after validation (see connect/interceptors.ts). */
@@ -45,7 +50,10 @@ export interface OnePortOptions {
    */
   restError?: RestError;
   docs: Omit<DocsOptions, "services">;
-  /** Dependencies are reachable; /readyz also turns 503 while draining. */
+  /**
+   * Dependencies are reachable; /readyz also turns 503 while draining, and grpc.health.v1 answers
+   * SERVING / NOT_SERVING the same way.
+   */
   ready?: () => boolean | Promise<boolean>;
 }
 
@@ -71,12 +79,29 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   const { config, logger, metrics } = opts;
   const limits: HttpLimits = { ...DEFAULT_LIMITS, ...config.http };
   const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
-  const rpc = createRpcRouter(opts.routes, {
-    interceptors,
-    readMaxBytes: limits.maxBodyBytes,
-    acceptCompression: [compressionGzip, compressionBrotli],
-  });
   let draining = false;
+  const ready = async () => !draining && ((await opts.ready?.()) ?? true);
+  // Every port also speaks gRPC health (following readiness) and server reflection, so grpcurl,
+  // buf curl, Postman and Kubernetes' gRPC probes work without the .proto files.
+  const drainStarted = new AbortController();
+  const readiness = new Readiness(ready, drainStarted.signal);
+  const served = [...opts.services, HealthService, ...reflectionServices];
+  const schema = new ServerSchema(served);
+  // Without the service's own interceptors (auth, rate caps, injected latency): probes and schema
+  // tools carry no credentials, and must not use up a caller's quota.
+  const platformOnly = serverInterceptors(logger, metrics);
+  const rpc = createRpcRouter(
+    (router) => {
+      opts.routes(router);
+      serveHealth(router, readiness, served, platformOnly);
+      serveReflection(router, schema, platformOnly, drainStarted.signal);
+    },
+    {
+      interceptors,
+      readMaxBytes: limits.maxBodyBytes,
+      acceptCompression: [compressionGzip, compressionBrotli],
+    },
+  );
 
   // One error handler for every REST route of this service, registered before the plugins so it
   // covers them all (Elysia applies a handler only to routes added after it). Each service picks
@@ -108,12 +133,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
     })
     .onBeforeHandle({ as: "global" }, ({ request, route }) => nameHttpSpan(request.method, route));
   app
-    .use(
-      opsRoutes({
-        registry: metrics.registry,
-        ready: async () => !draining && ((await opts.ready?.()) ?? true),
-      }),
-    )
+    .use(opsRoutes({ registry: metrics.registry, ready }))
     .use(adminRoutes({ service: opts.docs.title, admin: config.admin }))
     .use(docsRoutes({ ...opts.docs, services: opts.services }));
   if (opts.rest) app.use(opts.rest(rpc.local));
@@ -148,6 +168,7 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
   let closing: Promise<void> | undefined;
   const drain = async () => {
     draining = true;
+    drainStarted.abort(); // health watchers get NOT_SERVING; their streams and reflection streams end
     logger.info({ inFlight: exchanges.active }, "draining");
     front?.drain();
     h2.close(); // GOAWAY: open streams finish, no new ones

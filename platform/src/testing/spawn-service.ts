@@ -33,7 +33,13 @@ export async function freePort(): Promise<number> {
  */
 export async function spawnService(
   entry: string,
-  opts: { portEnv: string; env?: Record<string, string>; timeoutMs?: number },
+  opts: {
+    portEnv: string;
+    env?: Record<string, string>;
+    timeoutMs?: number;
+    /** "alive": resolve once /healthz answers, for a service started without its dependencies. */
+    until?: "ready" | "alive";
+  },
 ): Promise<SpawnedService> {
   const port = await freePort();
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(["bun", entry], {
@@ -63,7 +69,9 @@ export async function spawnService(
       child.kill("SIGKILL");
       throw new Error(`${entry} was not ready within ${opts.timeoutMs ?? 15_000} ms:\n${printed}`);
     }
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then(
+    const ready = await fetch(`${url}/${opts.until === "alive" ? "healthz" : "readyz"}`, {
+      signal: AbortSignal.timeout(2_000),
+    }).then(
       (r) => r.ok,
       () => false,
     );
