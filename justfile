@@ -14,7 +14,7 @@ dev *flags: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema, schemathesis (PyPI)
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc and grpcurl (Go), the Compose schema, schemathesis (PyPI)
 test-deps: postgres-deps
     scripts/ensure-redis.sh
     scripts/ensure-pgbouncer.sh
