@@ -88,7 +88,7 @@ const text = [
   "",
   `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}. LOMS on a 2-shard ` +
     "PostgreSQL cluster (synchronous replicas, fsync off) and one Kafka 4.2 broker; one notifier with Redis dedupe; " +
-    "relay polling every 100 ms.",
+    "relay woken by NOTIFY on commit (its 100 ms poll as the safety net).",
   "",
   `- status change → notifier line, ${latencies.length} events (${ORDERS} orders, one every ~20 ms): ` +
     `**p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms**, max ${latencies.at(-1)} ms`,
