@@ -55,6 +55,9 @@ export interface StockRepository {
 
 export type ClaimPurpose = "expiry" | "repair";
 
+/** What a status change tells its caller: the status the order has now, and since when. */
+export type OrderState = Pick<Order, "id" | "status" | "updatedAt">;
+
 export interface OrderRepository {
   /**
    * Stores a new order in status "new" and returns it with its id; the "new" event goes to the
@@ -66,7 +69,7 @@ export interface OrderRepository {
    * Compare-and-set: moves the order to `to` only if its status is one of `from`, and writes the
    * change to the outbox in the same unit of work. With a `paymentKey` (a result from the payments
    * topic) the key is recorded in that unit too, and an already recorded key changes nothing.
-   * Returns the order as it is after the call (changed or not), or undefined when there is none.
+   * Returns where the order stands after the call (changed or not), or undefined when there is none.
    */
   changeStatus(
     orderId: bigint,
@@ -74,7 +77,7 @@ export interface OrderRepository {
     to: OrderStatus,
     now: Date,
     paymentKey?: string,
-  ): Promise<Order | undefined>;
+  ): Promise<OrderState | undefined>;
   /** Whether a payments-topic result with this key was applied before. */
   paymentApplied(paymentKey: string): Promise<boolean>;
   /**

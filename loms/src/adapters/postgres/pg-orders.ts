@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { traceparentForLater } from "@route256/platform";
 import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
 import { STATUS_CHANGE } from "../../domain/order-event.ts";
-import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
+import type { ClaimPurpose, OrderRepository, OrderState } from "../../service/ports.ts";
 import {
   changeOrderStatus,
   claimForExpiry,
@@ -73,8 +73,8 @@ export class PgShardOrders implements OrderRepository {
     to: OrderStatus,
     now: Date,
     paymentKey?: string,
-  ): Promise<Order | undefined> {
-    await this.db.primary
+  ): Promise<OrderState | undefined> {
+    const applied = await this.db.primary
       .begin(async (tx) => {
         // The key first: a redelivered payment result changes nothing, whatever the order's status.
         if (
@@ -97,11 +97,15 @@ export class PgShardOrders implements OrderRepository {
           moment: now,
           traceparent: traceparentForLater(STATUS_CHANGE) ?? null,
         });
+        return true;
       })
       .catch((err) => {
         if (!(err instanceof NoChange)) throw err;
+        return false;
       });
-    // From the primary: the caller decides on what it finds, and it must be this write's result.
+    // Moved: the caller knows the result without reading it back (OrderCreate's common path).
+    if (applied === true) return { id: orderId, status: to, updatedAt: now };
+    // Not moved: what it is instead, from the primary (the caller decides on what it finds).
     const row = await getOrder(this.db.primary, { id: orderId });
     return row ? toOrder(row) : undefined;
   }

@@ -1,5 +1,5 @@
 import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { ClaimPurpose, OrderRepository } from "../../service/ports.ts";
+import type { ClaimPurpose, OrderRepository, OrderState } from "../../service/ports.ts";
 import type { PgShardOrders } from "./pg-orders.ts";
 import { shardOfOrder } from "./sharding.ts";
 
@@ -35,7 +35,7 @@ export class ShardedOrderRepository implements OrderRepository {
     to: OrderStatus,
     now: Date,
     paymentKey?: string,
-  ): Promise<Order | undefined> {
+  ): Promise<OrderState | undefined> {
     return this.shardOf(orderId)?.changeStatus(orderId, from, to, now, paymentKey);
   }
 
