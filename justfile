@@ -14,11 +14,22 @@ dev: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema
-test-deps: postgres-deps
+# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema,
+# the chart's validation tools and schemas
+test-deps: postgres-deps helm-deps
     scripts/ensure-redis.sh
     scripts/ensure-sqlc.sh
     scripts/ensure-compose-schema.sh
+
+# helm, kubeconform, controller-gen (Go module proxy) and the Kubernetes / CloudNativePG / Strimzi schemas
+# the chart is validated against, pinned, into .tools/ (the first build takes minutes; then nothing to do)
+helm-deps:
+    scripts/ensure-k8s-tools.sh
+    scripts/ensure-k8s-schemas.sh
+
+# lint, render and strictly validate the Helm chart (deploy/helm/route256) and check it against the code
+helm-check: helm-deps
+    bun test --timeout 30000 deploy/test/helm.test.ts
 
 # PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
 postgres-deps:

@@ -17,9 +17,13 @@ LOMS_PG_PREPARE: "false"
 {{/* External shard URLs hold passwords: they go into LOMS's Secret */}}
 {{- define "route256.lomsSecret" -}}
 {{- with .Values.postgres.external.shards }}
-LOMS_PG_PRIMARIES: {{ join "," (pluck "primary" .) | quote }}
+{{- $primaries := list }}
 {{- $replicas := list }}
-{{- range . }}{{ if .replica }}{{ $replicas = append $replicas .replica }}{{ end }}{{ end }}
+{{- range . }}
+{{- $primaries = append $primaries (required "postgres.external.shards[].primary is required" .primary) }}
+{{- if .replica }}{{ $replicas = append $replicas .replica }}{{ end }}
+{{- end }}
+LOMS_PG_PRIMARIES: {{ join "," $primaries | quote }}
 {{- if $replicas }}
 {{- if ne (len $replicas) (len .) }}
 {{- fail "postgres.external.shards: give every shard a replica, or none" }}
