@@ -14,15 +14,13 @@ dev: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema,
-# the chart's validation tools and schemas
+# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose and chart schemas and tools
 test-deps: postgres-deps helm-deps
     scripts/ensure-redis.sh
     scripts/ensure-sqlc.sh
     scripts/ensure-compose-schema.sh
 
-# helm, kubeconform, controller-gen (Go module proxy) and the Kubernetes / CloudNativePG / Strimzi schemas
-# the chart is validated against, pinned, into .tools/ (the first build takes minutes; then nothing to do)
+# helm, kubeconform, controller-gen and the Kubernetes/CNPG/Strimzi schemas the chart is checked against, pinned, into .tools/
 helm-deps:
     scripts/ensure-k8s-tools.sh
     scripts/ensure-k8s-schemas.sh
