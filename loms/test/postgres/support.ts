@@ -242,8 +242,11 @@ export async function waitFor<T>(
 
 // ---- LOMS as a process -------------------------------------------------------------------------
 
-/** The environment that points LOMS at the cluster (stocks on shard 0). */
-export function lomsEnv(cluster: TestPgCluster, extra: Record<string, string> = {}): Record<string, string> {
+/** The environment that points LOMS at the cluster's shards (stocks on shard 0). */
+export function lomsEnv(
+  cluster: Pick<TestPgCluster, "shards">,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     LOMS_STORAGE: "postgres",
     LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
