@@ -22,16 +22,16 @@ DEST="$ROOT/.tools/k8s-schemas"
 die() { echo "ensure-k8s-schemas.sh: $*" >&2; exit 1; }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
-# The Kubernetes version the manifests are checked against (the oldest minor CloudNativePG 1.27 and
-# Strimzi 0.45 both support is older; this is the newest both are tested on)
+# The Kubernetes version the manifests are checked against; the wheel bundles the API of 1.25 to 1.37,
+# so this can follow the clusters the chart is meant for
 KUBE_VERSION=1.34.0
 KV_VERSION=1.37.0
 KV_WHEEL=kubernetes_validate-$KV_VERSION-py3-none-any.whl
 KV_SHA256=85136d018a27b50ec7fc049d902bfa5193f5976807e6c0f408e3ab6fe078cad9
 
 CNPG_MODULE=github.com/cloudnative-pg/cloudnative-pg
-CNPG_VERSION=v1.27.1
-CNPG_SUM=h1:w+bbtXyEPoaa7sZGXxbb8qJ+/bUGWQ3M48kbNUEpKlk=
+CNPG_VERSION=v1.30.0
+CNPG_SUM=h1:fnhVq44xXx97MNiuvJsPrX1vSjYbgdyBK5MSGfdHdp0=
 MONITORING_MODULE=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring
 MONITORING_VERSION=v0.95.2
 MONITORING_SUM=h1:DQKGQhE39ua9V+ZCro38z32jP8nAtIZ27f3qdAorXHg=
@@ -46,9 +46,9 @@ STRIMZI_JARS=(
 
 # Every file this script leaves, with its sha256 (generated files included: generation is deterministic)
 PINNED=(
-  "crds/postgresql.cnpg.io_clusters.yaml|553e669392e45577c48c1e3f67a227836f18318b2beb38b285c545c0e948e60a"
-  "crds/postgresql.cnpg.io_poolers.yaml|bc3334adc504fc4dc50e22ed7c58056dd7a79c226129e8555114f514e2a3bb2b"
-  "crds/monitoring.coreos.com_servicemonitors.yaml|495a1a8809749b74c1f9aae4fef7861f17080d5f44b789257fd3f336ebf66d69"
+  "crds/postgresql.cnpg.io_clusters.yaml|ae47f4a00f6e998faef57e480f9a3960cd48ea16a79270861fc7442601507472"
+  "crds/postgresql.cnpg.io_poolers.yaml|9e0dad05355f72dceb154a12b43ebe8a410d470133ad228bf711c1fdee221124"
+  "crds/monitoring.coreos.com_servicemonitors.yaml|bb03c5e1e1d93523f7b249d2cf035c85fc9ba5cc79cfbc401ef5bbc73f89d5fd"
   "crds/kafka.strimzi.io_kafkas.yaml|396fec12840ccebbb9726442b9735a2d8938cec195ee0157efa13cb989e9e5a4"
   "crds/kafka.strimzi.io_kafkanodepools.yaml|da217d6584f9460b58513a4e0678f549798b85825376f5cdcfb27718e76acfd9"
   "crds/kafka.strimzi.io_kafkatopics.yaml|b6ef3c460eb018c63a37c662ef4251ccd03d321ba3a6ae27c7e0e6a94eb63395"

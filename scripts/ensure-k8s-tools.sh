@@ -23,8 +23,8 @@ die() { echo "ensure-k8s-tools.sh: $*" >&2; exit 1; }
 TOOLS=(
   "helm|helm.sh/helm/v4/cmd/helm|helm.sh/helm/v4|v4.3.2|h1:zdd8DgKTlLrlYIzdoAntDHLH0V3RkgNIpQ3yjzuD84M="
   "kubeconform|github.com/yannh/kubeconform/cmd/kubeconform|github.com/yannh/kubeconform|v0.7.0|h1:ZFfniR8VChrWQxaxTUGnNrxw8RIDkjVBrjdhXSamwjw="
-  # the version CloudNativePG 1.27 generates its CRDs with (its Makefile: CONTROLLER_TOOLS_VERSION)
-  "controller-gen|sigs.k8s.io/controller-tools/cmd/controller-gen|sigs.k8s.io/controller-tools|v0.19.0|h1:OU7jrPPiZusryu6YK0jYSjPqg8Vhf8cAzluP9XGI5uk="
+  # the version CloudNativePG 1.30 generates its CRDs with (its Makefile: CONTROLLER_TOOLS_VERSION)
+  "controller-gen|sigs.k8s.io/controller-tools/cmd/controller-gen|sigs.k8s.io/controller-tools|v0.21.0|h1:KXDQza3bgjlPY6xLR63tI/40gzjhyUAvkCrwzd2/6cs="
 )
 
 # "module version sum" of the main module a Go binary was built from, or nothing
