@@ -67,15 +67,26 @@ if [[ -z "${PRINT_SUMS:-}" ]] && intact; then
   echo "$DEST"
   exit 0
 fi
+mkdir -p "$ROOT/.tools"
+exec 9>"$ROOT/.tools/.k8s-schemas.lock"
+flock 9 # another run may be generating right now: wait for it, then use its result
+if [[ -z "${PRINT_SUMS:-}" ]] && intact; then
+  echo "$DEST"
+  exit 0
+fi
+
+# what the fetching and generating below runs on: Debian packages when missing
+# shellcheck source=scripts/lib/apt-install.sh
+source "$ROOT/scripts/lib/apt-install.sh"
+python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip || die "python3 with pip is needed"
+command -v mvn >/dev/null 2>&1 || apt_install maven || die "Maven is needed"
+command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless || die "Java 17+ is needed"
 
 tmp="$(mktemp -d)"
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/out/crds" "$tmp/out/kubernetes"
 
 # ---- Kubernetes API schemas from PyPI ----------------------------------------------------------------
-if ! python3 -m pip --version >/dev/null 2>&1; then
-  die "needs python3 with pip to download $KV_WHEEL from PyPI (Debian: apt-get install python3-pip)"
-fi
 python3 -m pip download --quiet --no-deps --only-binary=:all: --dest "$tmp/wheel" \
   "kubernetes-validate==$KV_VERSION" || die "pip download kubernetes-validate==$KV_VERSION failed"
 got="$(sha_of "$tmp/wheel/$KV_WHEEL")"
@@ -120,8 +131,6 @@ from_go_types "$CNPG_MODULE" "$CNPG_VERSION" "$CNPG_SUM" ./api/...
 from_go_types "$MONITORING_MODULE" "$MONITORING_VERSION" "$MONITORING_SUM" ./v1/...
 
 # ---- Strimzi CRDs from io.strimzi:api with io.strimzi:crd-generator (Maven Central) ------------------
-command -v mvn >/dev/null 2>&1 || die "needs Maven (mvn) to fetch io.strimzi jars from Maven Central"
-command -v java >/dev/null 2>&1 || die "needs Java (17+) to run io.strimzi:crd-generator"
 classpath=()
 for row in "${STRIMZI_JARS[@]}"; do
   IFS='|' read -r artifact sum <<<"$row"

@@ -51,7 +51,10 @@ ensure() {
   echo "$name $version $bin"
 }
 
-command -v go >/dev/null 2>&1 || die "'go' is not on PATH: the tools are built with 'go install' (Go >= 1.25)"
+command -v go >/dev/null 2>&1 || die "'go' is not on PATH: the tools are built with 'go install' (Go >= 1.26)"
+mkdir -p "$ROOT/.tools"
+exec 9>"$ROOT/.tools/.k8s-tools.lock"
+flock 9 # another run may be building right now: wait for it, then find its binaries
 wanted=("$@")
 [[ ${#wanted[@]} -gt 0 ]] || wanted=(helm kubeconform controller-gen)
 for want in "${wanted[@]}"; do
