@@ -4,49 +4,28 @@
 // Every order made before is still found and served — info, pay, cancel, the repair and expiry jobs, the
 // outbox relay — and new orders spread over all three shards. Nothing is moved: an order id names its
 // shard in its last digit, whatever the shard count (loms/src/adapters/postgres/sharding.ts).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type SpawnedService, spawnService, startPgCluster, type TestPgCluster } from "@route256/platform";
+import { describe, expect, test } from "bun:test";
+import { type SpawnedService, startPgCluster } from "@route256/platform";
 import {
-  CLUSTER_TIMEOUT_MS,
   invariantViolations,
   type LomsClients,
   lomsClients,
-  lomsEnv,
+  lomsOnCluster,
   type RawSql,
   readDbState,
   waitFor,
   withPrimaries,
 } from "./support.ts";
 
-let cluster: TestPgCluster;
-const started: SpawnedService[] = [];
-
-beforeAll(async () => {
-  // three shards' servers from the start; the first LOMS is only told about two of them
-  cluster = await startPgCluster({ shards: 3, sync: true });
-}, CLUSTER_TIMEOUT_MS);
-
-afterAll(async () => {
-  for (const s of started) s.kill("SIGKILL");
-  await Promise.all(started.map((s) => s.exited));
-  await cluster?.destroy();
-}, CLUSTER_TIMEOUT_MS);
+// three shards' servers from the start; the first LOMS is only told about two of them
+const pg = lomsOnCluster(() => startPgCluster({ shards: 3, sync: true }));
 
 /** LOMS on the first `shards` shards; its jobs look often, repair touches orders older than 500 ms. */
 async function startLoms(shards: number): Promise<{ loms: SpawnedService; client: LomsClients }> {
-  const loms = await spawnService("loms/src/main.ts", {
-    portEnv: "LOMS_PORT",
-    env: lomsEnv(
-      { shards: cluster.shards.slice(0, shards) },
-      {
-        LOMS_REPAIR_GRACE_MS: "500",
-        LOMS_REPAIR_INTERVAL_MS: "200",
-        LOMS_EXPIRY_INTERVAL_MS: "200",
-      },
-    ),
-    timeoutMs: 60_000,
-  });
-  started.push(loms);
+  const loms = await pg.startLoms(
+    { LOMS_REPAIR_GRACE_MS: "500", LOMS_REPAIR_INTERVAL_MS: "200", LOMS_EXPIRY_INTERVAL_MS: "200" },
+    shards,
+  );
   return { loms, client: lomsClients(loms.url) };
 }
 
@@ -94,7 +73,7 @@ describe("growing from 2 to 3 order shards", () => {
 
     // What the new LOMS will find to do on the old shards: two orders past their TTL (as if they had
     // waited an hour), and on each old shard an order a crash left half-made.
-    const halfMade = await withPrimaries(cluster, async ([s0, s1]) => {
+    const halfMade = await withPrimaries(pg.cluster, async ([s0, s1]) => {
       for (const [sql, id] of [
         [s0, toExpire0],
         [s1, toExpire1],
@@ -108,7 +87,7 @@ describe("growing from 2 to 3 order shards", () => {
     });
     // the third shard is an empty database so far: no tables, no orders
     const newShardTables = await withPrimaries(
-      cluster,
+      pg.cluster,
       async (p) =>
         (await (p[2] as RawSql)`SELECT count(*)::int AS n FROM pg_tables WHERE tablename = 'orders'`)[0]?.n,
     );
@@ -160,7 +139,7 @@ describe("growing from 2 to 3 order shards", () => {
     const outbox = await waitFor(
       "every shard's outbox to be relayed",
       () =>
-        withPrimaries(cluster, async (primaries) => {
+        withPrimaries(pg.cluster, async (primaries) => {
           const perShard = await Promise.all(
             primaries.map(
               async (sql) =>
@@ -180,7 +159,7 @@ describe("growing from 2 to 3 order shards", () => {
 
     // and the databases hold SPEC's invariants over all three shards: stock moved exactly once per
     // paid, reserved, cancelled or failed order, every order on the shard its id names
-    const state = await readDbState(cluster);
+    const state = await readDbState(pg.cluster);
     expect(invariantViolations(state)).toEqual([]);
     expect(state.orders.length).toBe(old.length + halfMade.length + fresh.length);
     expect(await second.loms.stop()).toBe(0);
