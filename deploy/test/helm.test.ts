@@ -269,7 +269,7 @@ describe("the chart renders and lints", () => {
     expect(app(set, "loms").d.spec.replicas).toBe(3);
   });
 
-  test("values the services would refuse fail the render, naming the value", async () => {
+  test("values the services would refuse, and misspelt ones, fail the render naming the value", async () => {
     const bad = async (...sets: string[]) => {
       const r = await runCommand(
         [
@@ -287,11 +287,26 @@ describe("the chart renders and lints", () => {
       expect(r.code).not.toBe(0);
       return r.output;
     };
-    expect(await bad("postgres.cnpg.shards=11")).toContain("at most 10 order shards");
+    // values.schema.json
+    expect(await bad("postgres.cnpg.shards=11")).toContain("/postgres/cnpg/shards");
+    expect(await bad("postgres.cnpg.shard=3")).toContain("additional properties 'shard' not allowed");
+    expect(await bad("kafka.external.bootstrap=kafka")).toContain("/kafka/external/bootstrap");
+    expect(await bad("redis.external.url=redis-host:6379")).toContain("/redis/external/url");
+    // the templates' own checks, across values
     expect(await bad("postgres.stockShard=2")).toContain("postgres.stockShard: no such shard");
     expect(await bad("cart.productsToken=nope")).toContain(
       "cart.productsToken must be one of products.tokens",
     );
+    expect(await bad("postgres.external.shards[0].replica=postgres://r/x")).toContain(
+      "missing property 'primary'",
+    );
+    expect(
+      await bad(
+        "postgres.external.shards[0].primary=postgres://p0/x",
+        "postgres.external.shards[0].replica=postgres://r0/x",
+        "postgres.external.shards[1].primary=postgres://p1/x",
+      ),
+    ).toContain("give every shard a replica, or none");
   });
 });
 
