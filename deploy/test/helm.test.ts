@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { runCommand } from "@route256/platform/testing/run-script.ts";
 import { TOPICS } from "../../scripts/kafka/create-topics.ts";
 import { codeOf, isWorkspace, LOADERS, ROOT, read, sources, unreadVariables } from "./support/code.ts";
@@ -318,7 +318,8 @@ describe("every rendered manifest is valid, strictly, against the pinned API sch
     const schemas = readdirSync(tools.crdDir).flatMap((f) =>
       crdSchemas(Bun.YAML.parse(readFileSync(join(tools.crdDir, f), "utf8"))),
     );
-    const crdLocation = writeForKubeconform(schemas, crdJson);
+    const objectMeta = `file://${join(dirname(tools.kubeSchemas), "_definitions.json")}#/$defs/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+    const crdLocation = writeForKubeconform(schemas, crdJson, objectMeta);
     const r = await runCommand(
       [
         tools.kubeconform,
@@ -364,7 +365,7 @@ describe("every rendered manifest is valid, strictly, against the pinned API sch
       expect(kinds).toContain(kind);
   }, 120_000);
 
-  test("and it rejects what the API server would: unknown fields, wrong types, values out of an enum, unknown kinds", async () => {
+  test("and it rejects what the API server would: unknown fields (metadata too), wrong types, values out of an enum, unknown kinds", async () => {
     const file = join(scratch, "broken.yaml");
     const objects = [
       { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a", labelz: { x: "y" } } },
@@ -397,6 +398,12 @@ describe("every rendered manifest is valid, strictly, against the pinned API sch
         spec: { partitions: "two" },
       },
       { apiVersion: "example.com/v1", kind: "Unknown", metadata: { name: "e" } },
+      {
+        apiVersion: "kafka.strimzi.io/v1beta2",
+        kind: "KafkaNodePool",
+        metadata: { name: "f", label: { "strimzi.io/cluster": "k" } },
+        spec: { replicas: 3, roles: ["broker"], storage: { type: "ephemeral" } },
+      },
     ];
     writeFileSync(file, objects.map((o) => JSON.stringify(o)).join("\n---\n"));
     const { code, report } = await kubeconform([file]);
@@ -408,6 +415,8 @@ describe("every rendered manifest is valid, strictly, against the pinned API sch
     expect(verdict.c).toContain("additional properties 'sise' not allowed");
     expect(verdict.d).toContain("/spec/partitions");
     expect(verdict.e).toContain("could not find schema");
+    // custom resources' metadata is checked like built-in kinds' (a "label" that should be "labels")
+    expect(verdict.f).toContain("additional properties 'label' not allowed");
   });
 
   test("CRD schemas are made strict where the CRD lists its fields, and only there", () => {

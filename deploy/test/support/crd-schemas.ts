@@ -69,11 +69,16 @@ export function strict(node: Json): Json {
 /**
  * Writes the schemas where kubeconform's schema location template
  * `<dir>/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json` finds them; returns that template.
+ * A CRD leaves `metadata` to the API server (`type: object`); given `objectMeta`, a $ref to the Kubernetes
+ * schema of ObjectMeta, custom resources get the same strict metadata check as built-in kinds.
  */
-export function writeForKubeconform(schemas: readonly CrdSchema[], dir: string): string {
+export function writeForKubeconform(schemas: readonly CrdSchema[], dir: string, objectMeta?: string): string {
   for (const s of schemas) {
+    const schema = objectMeta
+      ? { ...s.schema, properties: { ...(s.schema.properties as Json), metadata: { $ref: objectMeta } } }
+      : s.schema;
     mkdirSync(join(dir, s.group), { recursive: true });
-    writeFileSync(join(dir, s.group, `${s.kind.toLowerCase()}_${s.version}.json`), JSON.stringify(s.schema));
+    writeFileSync(join(dir, s.group, `${s.kind.toLowerCase()}_${s.version}.json`), JSON.stringify(schema));
   }
   return join(dir, "{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json");
 }
