@@ -40,7 +40,7 @@ export interface CartConfig {
 export function loadCartConfig(env: Record<string, string | undefined> = process.env): CartConfig {
   const own = parseEnv(cartEnv, env);
   return {
-    server: parseEnv(serverEnv("CART", 8080), env),
+    server: workersShareState(parseEnv(serverEnv("CART", 8080), env), own.CART_STORAGE),
     storage: own.CART_STORAGE,
     redisUrl: own.CART_REDIS_URL,
     lomsUrl: own.CART_LOMS_URL,
@@ -52,4 +52,12 @@ export function loadCartConfig(env: Record<string, string | undefined> = process
     productCacheTtlMs: Math.max(1, own.CART_PRODUCT_CACHE_TTL_MS),
     listConcurrency: Math.max(1, own.CART_LIST_CONCURRENCY),
   };
+}
+
+/** Carts, the cache and the limiter in memory are per process: workers would not see each other's. */
+function workersShareState<T extends { workers: number }>(server: T, storage: string): T {
+  if (server.workers > 1 && storage !== "redis") {
+    throw new Error("invalid configuration: WORKERS: more than 1 needs CART_STORAGE=redis");
+  }
+  return server;
 }

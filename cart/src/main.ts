@@ -1,9 +1,12 @@
-import { closeOnSignal, createLogger, loadTracingConfig, startTracing } from "@route256/platform";
+import { createLogger, loadTracingConfig, runWorkers, startTracing } from "@route256/platform";
 import { startCart } from "./app.ts";
 import { loadCartConfig } from "./config.ts";
 
 const config = loadCartConfig();
-const logger = createLogger("cart", config.server.logLevel);
-const tracing = startTracing(loadTracingConfig(), "cart", logger);
-const cart = await startCart(config, { logger });
-closeOnSignal(logger, [() => cart.close(), () => tracing.shutdown()]);
+const logger = createLogger("cart", config.server.logLevel, config.server.logFormat);
+// WORKERS processes share the port; each runs the whole service (and its own tracing).
+await runWorkers(config.server.workers ?? 1, logger, async (_worker, log) => {
+  const tracing = startTracing(loadTracingConfig(), "cart", log);
+  const cart = await startCart(config, { logger: log });
+  return [() => cart.close(), () => tracing.shutdown()];
+});

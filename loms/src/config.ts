@@ -82,8 +82,13 @@ export function loadLomsConfig(env: Record<string, string | undefined> = process
   if (own.LOMS_PG_STOCK_SHARD >= primaries.length) {
     throw new Error("invalid configuration: LOMS_PG_STOCK_SHARD: no such shard");
   }
+  const server = parseEnv(serverEnv("LOMS", 8084), env);
+  if (server.workers > 1 && own.LOMS_STORAGE !== "postgres") {
+    // memory and pglite live inside one process: workers would each have their own orders.
+    throw new Error("invalid configuration: WORKERS: more than 1 needs LOMS_STORAGE=postgres");
+  }
   return {
-    server: parseEnv(serverEnv("LOMS", 8084), env),
+    server,
     storage: own.LOMS_STORAGE,
     orderTtlMs: own.LOMS_ORDER_TTL_MS,
     expiryIntervalMs: Math.max(1, own.LOMS_EXPIRY_INTERVAL_MS),

@@ -75,4 +75,38 @@ describe("the OpenAPI document", () => {
         });
     }
   });
+
+  test("what validation requires is documented as required, with its bounds, on both path forms", async () => {
+    interface Parameter {
+      name: string;
+      in: string;
+      required: boolean;
+      schema: Record<string, unknown>;
+    }
+    const spec = (await (await rest("GET", "/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { parameters?: Parameter[] }>>;
+      components: { schemas: Record<string, { required?: string[] }> };
+    };
+    expect(spec.components.schemas["loms.v1.OrderCreateRequest"]?.required).toEqual(["userId", "items"]);
+    expect(spec.components.schemas["loms.v1.Item"]?.required).toEqual(["sku", "count"]);
+    expect(spec.paths["/order/info"]?.get?.parameters).toEqual([
+      {
+        name: "orderId",
+        in: "query",
+        required: true,
+        schema: expect.objectContaining({ exclusiveMinimum: 0 }),
+      },
+    ]);
+    expect(spec.paths["/order/info/{order_id}"]?.get?.parameters).toEqual([
+      {
+        name: "order_id",
+        in: "path",
+        required: true,
+        schema: expect.objectContaining({ exclusiveMinimum: 0 }),
+      },
+    ]);
+    expect(spec.paths["/stock/info/{sku}"]?.get?.parameters).toEqual([
+      { name: "sku", in: "path", required: true, schema: { type: "string", exclusiveMinimum: 0 } },
+    ]);
+  });
 });

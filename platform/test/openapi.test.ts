@@ -106,7 +106,7 @@ describe("connectOpenApi paths", () => {
 });
 
 describe("message schemas", () => {
-  test("GetProductRequest.sku is an int64 greater than 0, as a string or an integer", () => {
+  test("GetProductRequest.sku is a required int64 greater than 0, as a string of digits or an integer", () => {
     const req = schemas["products.v1.GetProductRequest"];
     expect(req).toEqual({
       type: "object",
@@ -116,10 +116,12 @@ describe("message schemas", () => {
         sku: {
           type: ["string", "integer"],
           format: "int64",
+          pattern: "^-?[0-9]+$",
           description: "Product stock keeping unit.",
           exclusiveMinimum: 0,
         },
       },
+      required: ["sku"],
     });
   });
 
@@ -316,14 +318,15 @@ describe("message schemas of a hand-built descriptor", () => {
   messageSchema(shape, table, { "test.v1.Shape.color": "The fill." });
   const schema = table["test.v1.Shape"] as Json;
 
-  test("string rules become minLength, maxLength and pattern; required fields are listed", () => {
+  test("string rules become minLength, maxLength and pattern; fields whose rules refuse the zero value are required", () => {
     expect(schema.properties.displayName).toEqual({
       type: "string",
       minLength: 1,
       maxLength: 64,
       pattern: "^[a-z ]+$",
     });
-    expect(schema.required).toEqual(["displayName"]);
+    // Each refuses its zero value: displayName min_len 1, sides gte 3, weight gt 0, tags min_items 1.
+    expect(schema.required).toEqual(["displayName", "sides", "weight", "tags"]);
   });
 
   test("enums are their value names", () => {

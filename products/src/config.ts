@@ -20,9 +20,17 @@ export interface ProductsConfig {
 export function loadProductsConfig(env: Record<string, string | undefined> = process.env): ProductsConfig {
   const own = parseEnv(productsEnv, env);
   return {
-    server: parseEnv(serverEnv("PRODUCTS", 8082), env),
+    server: oneCapPerService(parseEnv(serverEnv("PRODUCTS", 8082), env), own.PRODUCTS_RPS_LIMIT),
     tokens: own.PRODUCTS_TOKENS,
     latencyMs: own.PRODUCTS_LATENCY_MS,
     rpsLimit: own.PRODUCTS_RPS_LIMIT,
   };
+}
+
+/** The RPS cap is counted in each process: with several workers it would let through several times it. */
+function oneCapPerService<T extends { workers: number }>(server: T, rpsLimit: number): T {
+  if (server.workers > 1 && rpsLimit > 0) {
+    throw new Error("invalid configuration: WORKERS: more than 1 cannot keep PRODUCTS_RPS_LIMIT per service");
+  }
+  return server;
 }

@@ -1,9 +1,12 @@
-import { closeOnSignal, createLogger, loadTracingConfig, startTracing } from "@route256/platform";
+import { createLogger, loadTracingConfig, runWorkers, startTracing } from "@route256/platform";
 import { startProducts } from "./app.ts";
 import { loadProductsConfig } from "./config.ts";
 
 const config = loadProductsConfig();
-const logger = createLogger("products", config.server.logLevel);
-const tracing = startTracing(loadTracingConfig(), "products", logger);
-const server = await startProducts(config, { logger });
-closeOnSignal(logger, [() => server.close(), () => tracing.shutdown()]);
+const logger = createLogger("products", config.server.logLevel, config.server.logFormat);
+// WORKERS processes share the port; each runs the whole service (and its own tracing).
+await runWorkers(config.server.workers ?? 1, logger, async (_worker, log) => {
+  const tracing = startTracing(loadTracingConfig(), "products", log);
+  const server = await startProducts(config, { logger: log });
+  return [() => server.close(), () => tracing.shutdown()];
+});

@@ -29,3 +29,12 @@ describe("loadProductsConfig", () => {
     expect(() => loadProductsConfig({ PRODUCTS_PORT: "70000" })).toThrow("PRODUCTS_PORT");
   });
 });
+
+describe("WORKERS", () => {
+  test("more than 1 with an RPS cap is refused: the cap is counted per process", () => {
+    expect(() => loadProductsConfig({ WORKERS: "2", PRODUCTS_RPS_LIMIT: "10" })).toThrow(
+      "WORKERS: more than 1 cannot keep PRODUCTS_RPS_LIMIT per service",
+    );
+    expect(loadProductsConfig({ WORKERS: "2" }).server.workers).toBe(2);
+  });
+});

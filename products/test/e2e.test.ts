@@ -146,6 +146,25 @@ describe("REST (course product-service contract)", () => {
     expect((await get("/product?count=0")).status).toBe(400);
     expect((await get("/product?count=1001")).status).toBe(400);
   });
+
+  test("strict query: count is required, and a parameter given twice or unknown is 400 naming it", async () => {
+    for (const [query, field] of [
+      ["", "count"],
+      ["?start_after_sku=5", "count"],
+      ["?count=1&count=1000", "count"],
+      ["?count=1&start_after_sku=1&start_after_sku=2", "start_after_sku"],
+      ["?count=1&cnt=2", "cnt"],
+    ] as const) {
+      const res = await get(`/product${query}`);
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toContain(field);
+    }
+    const spec = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+      paths: Record<string, { get: { parameters: { name: string; required?: boolean }[] } }>;
+    };
+    const params = spec.paths["/product"]?.get.parameters ?? [];
+    expect(params.find((p) => p.name === "count")?.required).toBe(true);
+  });
 });
 
 describe("the one port also serves", () => {

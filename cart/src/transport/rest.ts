@@ -1,12 +1,16 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
 import {
-  DomainError,
   forwardedCallOptions,
   jsonWithBigints,
   parseInt64,
+  protoIntegerField,
   type RestFailure,
+  rawJsonBody,
+  singleValuedQuery,
+  strictJsonObject,
 } from "@route256/platform";
-import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
+import { AddItemRequestSchema, CartService } from "@route256/proto/cart/v1/cart_pb.ts";
+import { protoDocs } from "@route256/proto/docs.ts";
 import { Elysia, t } from "elysia";
 
 /**
@@ -18,120 +22,67 @@ export function cartRestError(failure: RestFailure) {
   return { status, body: { message: failure.message } };
 }
 
-const UINT32_MAX = 4294967295;
-
-/** {"count": n} with n a whole JSON number; the contract's rules (n > 0) are protovalidate's. */
-function countOf(body: unknown): number {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(typeof body === "string" ? body : "");
-  } catch {
-    throw new DomainError("invalid_argument", "invalid body: not JSON");
-  }
-  const count = (parsed as { count?: unknown } | null)?.count;
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 0 || count > UINT32_MAX) {
-    throw new DomainError(
-      "invalid_argument",
-      `invalid count: must be a whole number, got ${JSON.stringify(count)}`,
-    );
-  }
-  return count;
-}
-
-// OpenAPI responses of the routes: Swagger UI shows a live result only where responses are documented.
-const messageBody = { type: "object", properties: { message: { type: "string" } } } as const;
-const errorResponses = {
-  "400": {
-    description: "Invalid user, sku or count",
-    content: { "application/json": { schema: messageBody } },
+// Request and response schemas: Elysia validates requests with them and @elysiajs/openapi documents
+// both. The count's type and bounds come from the .proto (cart.v1.AddItemRequest.count).
+const addBody = t.Object({ count: protoIntegerField(AddItemRequestSchema.field.count, protoDocs) });
+const ADD_BODY_KEYS = Object.keys(addBody.properties);
+const whole = () => t.Number({ multipleOf: 1 }); // JSON numbers; int64 ids exactly (jsonWithBigints)
+const message = (description: string) => t.Object({ message: t.String() }, { description });
+const failures = {
+  400: message("Invalid user, sku or count"),
+  503: message("A service cart depends on failed"),
+};
+const emptyCart = message("The cart is empty");
+const cartView = t.Object(
+  {
+    items: t.Array(t.Object({ sku: whole(), name: t.String(), count: whole(), price: whole() }), {
+      description: "Sorted by sku",
+    }),
+    total_price: whole(),
   },
-  "503": {
-    description: "A service cart depends on failed",
-    content: { "application/json": { schema: messageBody } },
-  },
-} as const;
-const listItem = {
-  type: "object",
-  properties: {
-    sku: { type: "integer" },
-    name: { type: "string" },
-    count: { type: "integer" },
-    price: { type: "integer" },
-  },
-} as const;
-const responses = {
-  added: {
-    "200": { description: "Added", content: { "application/json": { schema: { type: "object" } } } },
-    "412": {
-      description: "Unknown product, or more than LOMS has in stock",
-      content: { "application/json": { schema: messageBody } },
-    },
-    ...errorResponses,
-  },
-  deleted: { "204": { description: "Done (also when there was nothing to delete)" }, ...errorResponses },
-  listed: {
-    "200": {
-      description: "The cart",
-      content: {
-        "application/json": {
-          schema: {
-            type: "object",
-            properties: { items: { type: "array", items: listItem }, total_price: { type: "integer" } },
-          },
-        },
-      },
-    },
-    "404": { description: "The cart is empty", content: { "application/json": { schema: messageBody } } },
-    ...errorResponses,
-  },
-  checkedOut: {
-    "200": {
-      description: "The order created in LOMS; the cart is cleared",
-      content: {
-        "application/json": { schema: { type: "object", properties: { order_id: { type: "integer" } } } },
-      },
-    },
-    "404": { description: "The cart is empty", content: { "application/json": { schema: messageBody } } },
-    "412": {
-      description: "LOMS could not reserve the stock; the cart is kept",
-      content: { "application/json": { schema: messageBody } },
-    },
-    ...errorResponses,
-  },
-} as const;
+  { description: "The cart" },
+);
+const done = t.Void({ description: "Done (also when there was nothing to delete)" });
 
 const userParam = t.String({ description: "User id (int64)", examples: ["1"] });
 const skuParam = t.String({ description: "Product sku (int64)", examples: ["1076963"] });
 const tags = ["REST (course contract)"];
 
-/** REST routes over the same Connect handlers, called in process. */
+/**
+ * REST routes over the same Connect handlers, called in process. Input is read strictly, as on every
+ * REST surface (README, "Errors and validation"): unknown or repeated body keys and query parameters
+ * (these routes take none) are 400 naming them.
+ */
 export function cartRest(local: Transport) {
   const cart = createClient(CartService, local);
   return new Elysia({ name: "cart-rest" })
+    .onBeforeHandle(({ request }) => {
+      singleValuedQuery(request, []);
+    })
     .post(
       "/user/:user_id/cart/:sku_id",
       async ({ params, body, request }) => {
         const userId = parseInt64(params.user_id, "user_id");
         const sku = parseInt64(params.sku_id, "sku_id");
-        await cart.addItem({ userId, sku, count: countOf(body) }, forwardedCallOptions(request));
+        await cart.addItem({ userId, sku, count: body.count }, forwardedCallOptions(request));
         return {};
       },
       {
-        parse: "text",
-        params: t.Object({ user_id: userParam, sku_id: skuParam }),
-        detail: {
-          tags,
-          summary: "Add units of a product to a cart",
-          responses: responses.added,
-          requestBody: {
-            content: {
-              "application/json": {
-                schema: { type: "object", properties: { count: { type: "integer", minimum: 1 } } },
-                example: { count: 1 },
-              },
-            },
-          },
+        // Read as strict JSON before the schema checks it (a transform hook: what a parser throws
+        // reaches onError only as "Bad Request").
+        parse: [...rawJsonBody],
+        transform: (ctx) => {
+          const text = typeof ctx.body === "string" ? ctx.body : "";
+          ctx.body = strictJsonObject(text, ADD_BODY_KEYS) as typeof ctx.body; // the schema checks it next
         },
+        params: t.Object({ user_id: userParam, sku_id: skuParam }),
+        body: addBody,
+        response: {
+          200: t.Object({}, { description: "Added" }),
+          412: message("Unknown product, or more than LOMS has in stock"),
+          ...failures,
+        },
+        detail: { tags, summary: "Add units of a product to a cart" },
       },
     )
     .delete(
@@ -144,7 +95,8 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam, sku_id: skuParam }),
-        detail: { tags, summary: "Remove a product from a cart", responses: responses.deleted },
+        response: { 204: done, ...failures },
+        detail: { tags, summary: "Remove a product from a cart" },
       },
     )
     .delete(
@@ -158,7 +110,8 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam }),
-        detail: { tags, summary: "Empty a cart", responses: responses.deleted },
+        response: { 204: done, ...failures },
+        detail: { tags, summary: "Empty a cart" },
       },
     )
     .get(
@@ -175,11 +128,8 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam }),
-        detail: {
-          tags,
-          summary: "A cart with names, prices and total (404 when empty)",
-          responses: responses.listed,
-        },
+        response: { 200: cartView, 404: emptyCart, ...failures },
+        detail: { tags, summary: "A cart with names, prices and total (404 when empty)" },
       },
     )
     .post(
@@ -193,11 +143,16 @@ export function cartRest(local: Transport) {
       },
       {
         params: t.Object({ user_id: userParam }),
-        detail: {
-          tags,
-          summary: "Order the cart from LOMS; the cart is cleared on success",
-          responses: responses.checkedOut,
+        response: {
+          200: t.Object(
+            { order_id: whole() },
+            { description: "The order created in LOMS; the cart is cleared" },
+          ),
+          404: emptyCart,
+          412: message("LOMS could not reserve the stock; the cart is kept"),
+          ...failures,
         },
+        detail: { tags, summary: "Order the cart from LOMS; the cart is cleared on success" },
       },
     );
 }

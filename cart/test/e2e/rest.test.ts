@@ -201,4 +201,25 @@ describe("the OpenAPI document", () => {
       }
     }
   });
+
+  test("REST routes are documented from their schemas: the body's count with the .proto's bounds, 204s without content", async () => {
+    interface Operation {
+      requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    }
+    const spec = (await (await fetch(`${stack.cart.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const add = spec.paths["/user/{user_id}/cart/{sku_id}"]?.post;
+    expect(Object.keys(add?.requestBody?.content ?? {})).toEqual(["application/json"]);
+    expect(add?.requestBody?.content["application/json"]?.schema).toMatchObject({
+      required: ["count"],
+      properties: { count: { exclusiveMinimum: 0, maximum: 4294967295, multipleOf: 1 } },
+    });
+    for (const path of ["/user/{user_id}/cart/{sku_id}", "/user/{user_id}/cart"]) {
+      const deleted = spec.paths[path]?.delete?.responses["204"];
+      expect(deleted).toBeDefined();
+      expect(deleted?.content).toBeUndefined();
+    }
+  });
 });

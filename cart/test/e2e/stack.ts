@@ -9,11 +9,15 @@ export interface Stack {
 
 /** products, LOMS and cart as processes, wired together as `just dev` wires them. */
 export async function startStack(
-  opts: { products?: Record<string, string>; cart?: Record<string, string> } = {},
+  opts: {
+    products?: Record<string, string>;
+    loms?: Record<string, string>;
+    cart?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   const [products, loms] = await Promise.all([
     spawnService("products/src/main.ts", { portEnv: "PRODUCTS_PORT", env: opts.products }),
-    spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT" }),
+    spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT", env: opts.loms }),
   ]);
   const cart = await spawnService("cart/src/main.ts", {
     portEnv: "CART_PORT",

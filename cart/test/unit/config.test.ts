@@ -4,7 +4,19 @@ import { loadCartConfig } from "../../src/config.ts";
 describe("loadCartConfig", () => {
   test("defaults: :8080, memory storage, local LOMS and products over Connect, token testToken", () => {
     expect(loadCartConfig({})).toEqual({
-      server: { host: "127.0.0.1", port: 8080, logLevel: "info", shutdownGraceMs: 10_000 },
+      server: {
+        host: "127.0.0.1",
+        port: 8080,
+        logLevel: "info",
+        shutdownGraceMs: 10_000,
+        workers: 1,
+        http: {
+          requestTimeoutMs: 10_000,
+          idleTimeoutMs: 60_000,
+          maxConnections: 4_096,
+          maxBodyBytes: 4_194_304,
+        },
+      },
       storage: "memory",
       redisUrl: "redis://127.0.0.1:6379",
       lomsUrl: "http://127.0.0.1:8084",
@@ -79,5 +91,12 @@ describe("loadCartConfig", () => {
     expect(() => loadCartConfig({ CART_STORAGE: "x", CART_LIST_CONCURRENCY: "y" })).toThrow(
       /CART_STORAGE.*CART_LIST_CONCURRENCY|CART_LIST_CONCURRENCY.*CART_STORAGE/,
     );
+  });
+});
+
+describe("WORKERS", () => {
+  test("more than 1 needs Redis: carts, cache and limiter in memory are per process", () => {
+    expect(() => loadCartConfig({ WORKERS: "2" })).toThrow("WORKERS: more than 1 needs CART_STORAGE=redis");
+    expect(loadCartConfig({ WORKERS: "2", CART_STORAGE: "redis" }).server.workers).toBe(2);
   });
 });

@@ -31,9 +31,14 @@ export interface Order {
   readonly version: number;
 }
 
+/** The most units one order line can hold: the contract's count is a uint32 (SPEC.md, loms.v1.Item). */
+export const MAX_ITEM_COUNT = 4294967295;
+
 /**
  * The lines of a new order: counts of a repeated sku add up, sorted by sku. Sorting matters beyond
  * display: stock rows are locked in this order, so two orders never wait on each other's locks.
+ * A sum beyond MAX_ITEM_COUNT is refused here, before anything is stored: such a line could never
+ * be read back through the contract (every count on the wire is a uint32).
  */
 export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
   const totals = new Map<bigint, number>();
@@ -46,7 +51,14 @@ export function normalizeItems(items: readonly OrderItem[]): OrderItem[] {
         `invalid count: must be a positive whole number, got ${count}`,
       );
     }
-    totals.set(sku, (totals.get(sku) ?? 0) + count);
+    const total = (totals.get(sku) ?? 0) + count;
+    if (total > MAX_ITEM_COUNT) {
+      throw new DomainError(
+        "invalid_argument",
+        `invalid items: sku ${sku} totals ${total} units, more than ${MAX_ITEM_COUNT}`,
+      );
+    }
+    totals.set(sku, total);
   }
   return [...totals].map(([sku, count]) => ({ sku, count })).sort(bySku);
 }

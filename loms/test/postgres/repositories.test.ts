@@ -103,6 +103,46 @@ describe("migrations and fixture", () => {
     }
   });
 
+  test("item counts above uint32: lines of failed orders are capped, any other such line stops the migration", async () => {
+    const CAP = "20261205000001"; // item_counts_uint32
+    const before = readMigrations().filter((m) => m.version < CAP);
+    const withDb = async (name: string, use: (sql: RawSql) => Promise<void>) => {
+      await stockDb().unsafe(`CREATE DATABASE ${name}`);
+      const sql = rawSql(cluster.shards[0]!.primary.replace(/\/loms$/, `/${name}`));
+      try {
+        await migrate(sql, silentLogger, before);
+        await use(sql);
+      } finally {
+        await sql.end({ timeout: 5 });
+      }
+    };
+    const order = (sql: RawSql, id: number, status: string, count: bigint) => sql`
+      WITH o AS (INSERT INTO orders (id, user_id, status, created_at, updated_at)
+                 VALUES (${id}, 1, ${status}, now(), now()) RETURNING id)
+      INSERT INTO order_items (order_id, sku, count) SELECT id, 1625903, ${count} FROM o`;
+
+    // What the merge bug stored: a failed order whose lines of one sku added up past uint32.
+    await withDb("cap_failed", async (sql) => {
+      await order(sql, 10, "failed", 4294967297n);
+      await order(sql, 20, "paid", 3n);
+      expect(await migrate(sql, silentLogger)).toEqual([CAP]);
+      const rows = await sql<{ order_id: bigint; count: bigint }[]>`
+        SELECT order_id, count FROM order_items ORDER BY order_id`;
+      expect([...rows]).toEqual([
+        { order_id: 10n, count: 4294967295n },
+        { order_id: 20n, count: 3n },
+      ]);
+    });
+    // An order holding a reservation is left to a person: the migration fails by the check's name.
+    await withDb("cap_reserved", async (sql) => {
+      await order(sql, 10, "awaiting payment", 4294967297n);
+      expect(migrate(sql, silentLogger)).rejects.toThrow("order_items_count_uint32");
+      await migrate(sql, silentLogger).catch(() => {});
+      const [row] = await sql<{ count: bigint }[]>`SELECT count FROM order_items WHERE order_id = 10`;
+      expect(row?.count).toBe(4294967297n); // all or nothing: the failed migration changed no row
+    });
+  });
+
   test("the stock database holds the course fixture: 16 skus", async () => {
     const rows = await readStocks(stockDb());
     expect(rows.size).toBe(16);

@@ -9,7 +9,12 @@ import { stocksInfo } from "../../src/service/stocks-info.ts";
 describe("loadLomsConfig", () => {
   test("defaults: :8084 on loopback, memory storage, ttl 10 min, expiry every 30 s", () => {
     const c = loadLomsConfig({});
-    expect(c.server).toEqual({ host: "127.0.0.1", port: 8084, logLevel: "info", shutdownGraceMs: 10_000 });
+    expect(c.server).toMatchObject({
+      host: "127.0.0.1",
+      port: 8084,
+      logLevel: "info",
+      shutdownGraceMs: 10_000,
+    });
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(600_000);
     expect(c.expiryIntervalMs).toBe(30_000);
@@ -29,7 +34,7 @@ describe("loadLomsConfig", () => {
       LOMS_REPAIR_INTERVAL_MS: "30",
       LOMS_REPAIR_GRACE_MS: "40",
     });
-    expect(c.server).toEqual({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
+    expect(c.server).toMatchObject({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(1500);
     expect(c.expiryIntervalMs).toBe(20);
@@ -182,5 +187,20 @@ describe("systemClock", () => {
     const now = systemClock.now().getTime();
     expect(now).toBeGreaterThanOrEqual(before);
     expect(now).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("WORKERS", () => {
+  test.each(["memory", "pglite"])(
+    "more than 1 is refused on %s storage (it lives in one process)",
+    (storage) => {
+      expect(() => loadLomsConfig({ WORKERS: "2", LOMS_STORAGE: storage })).toThrow(
+        "WORKERS: more than 1 needs LOMS_STORAGE=postgres",
+      );
+    },
+  );
+
+  test("several on postgres", () => {
+    expect(loadLomsConfig({ WORKERS: "4", LOMS_STORAGE: "postgres" }).server.workers).toBe(4);
   });
 });

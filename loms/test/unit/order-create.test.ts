@@ -1,7 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { DomainError } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import {
   InsufficientStockError,
+  OrderNotFoundError,
   ReservationAbandonedError,
   UnknownSkuError,
 } from "../../src/domain/errors.ts";
@@ -9,7 +11,7 @@ import { OrderStatus } from "../../src/domain/order.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
 import { orderInfo } from "../../src/service/order-info.ts";
 import { stocksInfo } from "../../src/service/stocks-info.ts";
-import { fixtureRow, memoryLoms, rejectionOf, stockRow } from "../support/loms.ts";
+import { fixtureRow, memoryLoms, rejectionOf, stockFixture, stockRow } from "../support/loms.ts";
 import { SpyStockRepository } from "../support/wrappers.ts";
 
 describe("orderCreate", () => {
@@ -96,6 +98,36 @@ describe("orderCreate", () => {
     expect(err).toBeInstanceOf(InsufficientStockError);
     expect(err).toMatchObject({ sku: 135717466n, requested: 100, available: 80 });
     expect(stockRow(loms, 135717466n)).toEqual(fixtureRow(STOCK_FIXTURE, 135717466n));
+  });
+
+  test("lines of one sku adding up past the uint32 count are invalid_argument naming items: nothing stored, no event", async () => {
+    const loms = memoryLoms();
+    const err = await rejectionOf(
+      orderCreate(loms.deps, 1n, [
+        { sku: 1625903n, count: 4294967295 },
+        { sku: 1076963n, count: 1 },
+        { sku: 1625903n, count: 2 },
+      ]),
+    );
+    expect(err).toBeInstanceOf(DomainError);
+    expect(err).toMatchObject({ kind: "invalid_argument" });
+    expect((err as Error).message).toStartWith("invalid items:");
+    expect((err as Error).message).toContain("4294967297");
+    expect(loms.orders.events()).toEqual([]);
+    expect(await rejectionOf(orderInfo(loms.deps, 1n))).toBeInstanceOf(OrderNotFoundError);
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
+    // Exactly the largest count still merges into one line.
+    const loms2 = memoryLoms({ fixture: stockFixture({ 1625903: [4294967295, 0] }) });
+    const id = await orderCreate(loms2.deps, 1n, [
+      { sku: 1625903n, count: 4294967294 },
+      { sku: 1625903n, count: 1 },
+    ]);
+    expect((await orderInfo(loms2.deps, id)).items).toEqual([{ sku: 1625903n, count: 4294967295 }]);
+  });
+
+  test("stocksInfo says at most the uint32 count, whatever a stock row holds", async () => {
+    const loms = memoryLoms({ fixture: stockFixture({ 1625903: [2 ** 53, 0] }) });
+    expect(await stocksInfo(loms.deps, 1625903n)).toBe(4294967295);
   });
 
   describe("any item short", () => {

@@ -31,6 +31,9 @@ const ASSET = /^[\w.-]+\.(js|css|png|map)$/;
 export function docsRoutes(opts: DocsOptions) {
   const connect = connectOpenApi(opts.services, opts.protoDocs, opts.examples);
   return new Elysia({ name: "docs" })
+    .onAfterHandle(({ path, response }) => {
+      if (path === "/openapi.json") withBodylessResponsesFixed(response as OpenApiDocument);
+    })
     .use(
       openapi({
         path: "/docs",
@@ -62,4 +65,29 @@ export function docsRoutes(opts: DocsOptions) {
       },
       { params: t.Object({ file: t.String() }), detail: { hide: true } },
     );
+}
+
+interface OpenApiDocument {
+  paths?: Record<
+    string,
+    Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>
+  >;
+}
+
+/**
+ * @elysiajs/openapi writes a bodiless response (a 204 declared as t.Void / t.Null) as
+ * `content: {"type": "void", ...}`, which is not a map of media types: OpenAPI tools reject the
+ * document (schemathesis crashes on it). Such a response has no content at all. Fixed in place
+ * (the plugin caches the document; fixing it twice changes nothing).
+ */
+function withBodylessResponsesFixed(doc: OpenApiDocument): void {
+  for (const operations of Object.values(doc.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const response of Object.values(operation.responses ?? {})) {
+        const content = response.content;
+        if (content && Object.values(content).some((media) => typeof media !== "object"))
+          delete response.content;
+      }
+    }
+  }
 }

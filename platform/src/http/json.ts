@@ -1,3 +1,5 @@
+import { DomainError } from "../errors/domain-error.ts";
+
 /**
  * A JSON response in which bigint values are written as exact JSON numbers. Course clients expect
  * plain numbers for ids (`{"order_id":9223372036854775807}`), and JSON.stringify cannot write a
@@ -11,3 +13,68 @@ export function jsonWithBigints(value: unknown, status = 200): Response {
 
 const BIGINT_MARK = "\u0000bigint:";
 const BIGINT_PATTERN = /"\\u0000bigint:(-?\d+)"/g;
+
+/**
+ * A REST request body as a JSON object, read strictly (README, "Errors and validation"): text that
+ * is not JSON, anything but an object, a key given twice (JSON.parse would silently keep the last)
+ * and (with `known`) a key the route does not know are each invalid input naming what is wrong.
+ * Types and ranges are left to the route's schema and the contract's rules.
+ */
+export function strictJsonObject(text: string, known?: readonly string[]): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new DomainError("invalid_argument", "invalid body: not JSON");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new DomainError("invalid_argument", "invalid body: expected a JSON object");
+  }
+  const twice = duplicateKey(text);
+  if (twice !== undefined) {
+    throw new DomainError("invalid_argument", `invalid ${twice}: given more than once`);
+  }
+  const unknown = known && Object.keys(value).find((key) => !known.includes(key));
+  if (known && unknown !== undefined) {
+    throw new DomainError(
+      "invalid_argument",
+      `invalid ${unknown}: unknown field (expected ${known.join(", ")})`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The first object key that occurs twice in one object of a JSON text, at any depth. Only called on
+ * text JSON.parse accepted, so the scan can trust the structure: it tracks the keys of each open
+ * object and skips over strings (escapes included).
+ */
+export function duplicateKey(json: string): string | undefined {
+  const open: (Set<string> | undefined)[] = []; // one entry per open object (a Set) or array
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === "{") {
+      open.push(new Set());
+      expectKey = true;
+    } else if (c === "[") {
+      open.push(undefined);
+    } else if (c === "}" || c === "]") {
+      open.pop();
+    } else if (c === ",") {
+      expectKey = open.at(-1) !== undefined;
+    } else if (c === '"') {
+      const start = i;
+      for (i++; json[i] !== '"'; i++) if (json[i] === "\\") i++;
+      const keys = open.at(-1);
+      if (expectKey && keys) {
+        // Decoded, so "\u0063ount" and "count" are the same key.
+        const key = JSON.parse(json.slice(start, i + 1)) as string;
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      expectKey = false;
+    }
+  }
+  return undefined;
+}

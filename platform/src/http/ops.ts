@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
+import { scrape } from "../server/workers.ts";
 
 export interface OpsOptions {
   registry: Registry;
@@ -36,7 +37,7 @@ export function opsRoutes(opts: OpsOptions) {
     .get(
       "/metrics",
       async () =>
-        new Response(await opts.registry.metrics(), {
+        new Response(await scrape(opts.registry), {
           headers: { "content-type": opts.registry.contentType },
         }),
       {

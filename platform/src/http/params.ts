@@ -29,3 +29,25 @@ export function parseUint32(text: string | undefined, field: string): number {
   }
   return Number(text);
 }
+
+/**
+ * The query string of a REST request, each parameter at most once: `?orderId=1&orderId=2` is
+ * invalid input naming orderId rather than an answer about one of them (frameworks disagree on
+ * which). With `known`, a parameter the route does not take is invalid input too.
+ */
+export function singleValuedQuery(request: Request, known?: readonly string[]): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (Object.hasOwn(query, name)) {
+      throw new DomainError("invalid_argument", `invalid ${name}: given more than once`);
+    }
+    if (known && !known.includes(name)) {
+      throw new DomainError(
+        "invalid_argument",
+        `invalid ${name}: unknown parameter (expected ${known.join(", ")})`,
+      );
+    }
+    query[name] = value;
+  }
+  return query;
+}

@@ -74,6 +74,13 @@ export function connectOpenApi(
               description: "OK",
               content: { "application/json": { schema: messageSchema(method.output, schemas, docs) } },
             },
+            "415": {
+              description:
+                "The Content-Type is not one this path serves: application/json or application/proto " +
+                "(Connect), application/grpc and application/grpc-web (with +proto or +json); the " +
+                "message names them",
+              content: { "application/json": { schema: schemaRef("connect.Error") } },
+            },
             default: {
               description: "Connect error; the HTTP status follows from the code",
               content: { "application/json": { schema: schemaRef("connect.Error") } },

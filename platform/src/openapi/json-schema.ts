@@ -27,10 +27,10 @@ function scalarSchema(type: ScalarType): Schema {
     case ScalarType.INT64:
     case ScalarType.SINT64:
     case ScalarType.SFIXED64:
-      return { type: ["string", "integer"], format: "int64" };
+      return { type: ["string", "integer"], format: "int64", pattern: "^-?[0-9]+$" };
     case ScalarType.UINT64:
     case ScalarType.FIXED64:
-      return { type: ["string", "integer"], format: "uint64" };
+      return { type: ["string", "integer"], format: "uint64", pattern: "^[0-9]+$" };
     case ScalarType.DOUBLE:
     case ScalarType.FLOAT:
       return { type: "number" };
@@ -43,24 +43,49 @@ function scalarSchema(type: ScalarType): Schema {
   }
 }
 
-interface Bounds {
+interface NumberRules {
   greaterThan: { case: "gt" | "gte" | undefined; value?: number | bigint };
   lessThan: { case: "lt" | "lte" | undefined; value?: number | bigint };
+  in: readonly (number | bigint)[];
 }
 
-function applyBounds(schema: Schema, rules: Bounds): void {
+/** Bounds and `in` of a numeric field; true when they refuse 0, the value of an omitted field. */
+function applyNumberRules(schema: Schema, rules: NumberRules): boolean {
   const { greaterThan: low, lessThan: high } = rules;
-  if (low.case === "gt") schema.exclusiveMinimum = Number(low.value);
-  if (low.case === "gte") schema.minimum = Number(low.value);
-  if (high.case === "lt") schema.exclusiveMaximum = Number(high.value);
-  if (high.case === "lte") schema.maximum = Number(high.value);
+  const bound = (v: number | bigint | undefined) => Number(v ?? 0);
+  let refusesZero = false;
+  if (low.case === "gt") {
+    schema.exclusiveMinimum = bound(low.value);
+    refusesZero ||= bound(low.value) >= 0;
+  }
+  if (low.case === "gte") {
+    schema.minimum = bound(low.value);
+    refusesZero ||= bound(low.value) > 0;
+  }
+  if (high.case === "lt") {
+    schema.exclusiveMaximum = bound(high.value);
+    refusesZero ||= bound(high.value) <= 0;
+  }
+  if (high.case === "lte") {
+    schema.maximum = bound(high.value);
+    refusesZero ||= bound(high.value) < 0;
+  }
+  if (rules.in.length > 0) {
+    schema.enum = rules.in.map(Number);
+    refusesZero ||= !rules.in.some((v) => Number(v) === 0);
+  }
+  return refusesZero;
 }
 
-/** The protovalidate rules JSON Schema can say, so Swagger UI shows the limits the server enforces. */
-function applyRules(schema: Schema, field: DescField, required: string[]): void {
-  if (!hasOption(field, fieldRules)) return;
+/**
+ * The protovalidate rules of a field that JSON Schema can say, written into its schema, so the
+ * documents promise what the server enforces. Returns whether the field is required: proto3 JSON
+ * reads an omitted field as its zero value, so any rule that refuses zero ("gt: 0", "min_items: 1",
+ * "min_len: 1") makes the field one a request cannot leave out.
+ */
+function applyRules(schema: Schema, field: DescField): boolean {
+  if (!hasOption(field, fieldRules)) return false;
   const rules = getOption(field, fieldRules);
-  if (rules.required) required.push(field.jsonName);
   const typed = rules.type;
   switch (typed.case) {
     case "int32":
@@ -75,18 +100,53 @@ function applyRules(schema: Schema, field: DescField, required: string[]): void 
     case "sfixed64":
     case "double":
     case "float":
-      applyBounds(schema, typed.value as unknown as Bounds);
-      break;
-    case "string":
-      if (typed.value.minLen) schema.minLength = Number(typed.value.minLen);
-      if (typed.value.maxLen) schema.maxLength = Number(typed.value.maxLen);
-      if (typed.value.pattern) schema.pattern = typed.value.pattern;
-      break;
+      return applyNumberRules(schema, typed.value as unknown as NumberRules) || rules.required;
+    case "string": {
+      const r = typed.value;
+      const minLen = Number(r.len || r.minLen);
+      if (minLen) schema.minLength = minLen;
+      if (r.len || r.maxLen) schema.maxLength = Number(r.len || r.maxLen);
+      if (r.pattern) schema.pattern = r.pattern;
+      if (r.in.length > 0) schema.enum = [...r.in];
+      return minLen > 0 || (r.in.length > 0 && !r.in.includes("")) || rules.required;
+    }
+    case "enum": {
+      const values = (field.enum?.values ?? []).filter(
+        (v) =>
+          (typed.value.in.length === 0 || typed.value.in.includes(v.number)) &&
+          !typed.value.notIn.includes(v.number),
+      );
+      schema.enum = values.map((v) => v.name);
+      return !values.some((v) => v.number === 0) || rules.required;
+    }
     case "repeated":
       if (typed.value.minItems) schema.minItems = Number(typed.value.minItems);
       if (typed.value.maxItems) schema.maxItems = Number(typed.value.maxItems);
-      break;
+      return typed.value.minItems > 0n || rules.required;
+    default:
+      return rules.required;
   }
+}
+
+/** A field's JSON Schema (proto3 JSON mapping) and whether a request may leave it out. */
+export function fieldSchema(
+  field: DescField,
+  schemas: Record<string, Schema>,
+  docs: Readonly<Record<string, string>>,
+): { schema: Schema; required: boolean } {
+  const item = (): Schema => {
+    if (field.message) return messageSchema(field.message, schemas, docs);
+    if (field.enum) return { type: "string", enum: field.enum.values.map((v) => v.name) };
+    return scalarSchema(field.scalar as ScalarType);
+  };
+  let schema: Schema;
+  if (field.fieldKind === "list") schema = { type: "array", items: item() };
+  else if (field.fieldKind === "map") schema = { type: "object", additionalProperties: item() };
+  else schema = { ...item() };
+  const doc = docs[`${field.parent.typeName}.${field.name}`];
+  if (doc) schema.description = doc;
+  const required = applyRules(schema, field);
+  return { schema, required };
 }
 
 /**
@@ -105,19 +165,9 @@ export function messageSchema(
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   for (const field of message.fields) {
-    const item = (): Schema => {
-      if (field.message) return messageSchema(field.message, schemas, docs);
-      if (field.enum) return { type: "string", enum: field.enum.values.map((v) => v.name) };
-      return scalarSchema(field.scalar as ScalarType);
-    };
-    let schema: Schema;
-    if (field.fieldKind === "list") schema = { type: "array", items: item() };
-    else if (field.fieldKind === "map") schema = { type: "object", additionalProperties: item() };
-    else schema = { ...item() };
-    const doc = docs[`${message.typeName}.${field.name}`];
-    if (doc) schema.description = doc;
-    applyRules(schema, field, required);
+    const { schema, required: needed } = fieldSchema(field, schemas, docs);
     properties[field.jsonName] = schema;
+    if (needed) required.push(field.jsonName);
   }
   const doc = docs[message.typeName];
   schemas[message.typeName] = {

@@ -4,6 +4,8 @@ import type { Subprocess } from "bun";
 export interface SpawnedService {
   readonly url: string;
   readonly port: number;
+  /** The child's process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** SIGTERM, then wait for the exit code. */
@@ -71,6 +73,7 @@ export async function spawnService(
   return {
     url,
     port,
+    pid: child.pid,
     output: () => printed,
     async stop() {
       child.kill("SIGTERM");

@@ -1,5 +1,11 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import { forwardedCallOptions, parseInt64, parseUint32, type RestFailure } from "@route256/platform";
+import {
+  forwardedCallOptions,
+  parseInt64,
+  parseUint32,
+  type RestFailure,
+  singleValuedQuery,
+} from "@route256/platform";
 import { type Product, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Elysia, t } from "elysia";
 
@@ -22,13 +28,20 @@ const productSchema = t.Object({ sku: t.Number(), name: t.String(), price: t.Num
 const errorSchema = t.Object({ code: t.Number(), message: t.String() });
 const apiKey = t.Object({ "x-api-key": t.Optional(t.String()) });
 
-/** The course's REST contract, served by calling the Connect handlers in process. */
+const LIST_PARAMS = ["count", "start_after_sku"];
+
+/**
+ * The course's REST contract, served by calling the Connect handlers in process. Query parameters
+ * are read strictly, as on every REST surface (README, "Errors and validation"): one a route does
+ * not take, or one given twice, is 400 naming it.
+ */
 export function productsRest(local: Transport) {
   const products = createClient(ProductService, local);
   return new Elysia({ name: "products-rest" })
     .get(
       "/product/:sku",
       async ({ params, request }) => {
+        singleValuedQuery(request, []);
         const sku = parseInt64(params.sku, "sku");
         const res = await products.getProduct({ sku }, forwardedCallOptions(request));
         return toJson(res.product);
@@ -50,7 +63,8 @@ export function productsRest(local: Transport) {
     )
     .get(
       "/product",
-      async ({ query, request }) => {
+      async ({ request }) => {
+        const query = singleValuedQuery(request, LIST_PARAMS);
         const count = parseUint32(query.count, "count");
         const startAfterSku =
           query.start_after_sku === undefined ? 0n : parseInt64(query.start_after_sku, "start_after_sku");
@@ -59,7 +73,7 @@ export function productsRest(local: Transport) {
       },
       {
         query: t.Object({
-          count: t.Optional(t.String({ description: "Products to return, 1..1000", examples: ["10"] })),
+          count: t.String({ description: "Products to return, 1..1000", examples: ["10"] }),
           start_after_sku: t.Optional(
             t.String({ description: "Return skus greater than this", examples: ["0"] }),
           ),

@@ -78,6 +78,39 @@ export function restGatewaySuite(lomsUrl: () => string) {
       expectError(await create(1, [{ sku: 1076963, count: 0 }]), 400, 3, "count");
       expectError(await call("POST", "/order/create", "{not json"), 400, 3, "body");
     });
+
+    test("lines of one sku adding up past the uint32 count → 400 naming items; nothing stored, no stock change", async () => {
+      // (That nothing is stored, no order and no event, is checked on the repositories by the unit tests.)
+      const before = await stock(1625903);
+      const reply = await create(1, [
+        { sku: 1625903, count: 4294967295 },
+        { sku: 1625903, count: 2 },
+      ]);
+      expectError(reply, 400, 3, "items");
+      expect(await stock(1625903)).toBe(before);
+    });
+
+    test("strict input: a key given twice or an unknown field → 400 naming it, nothing created", async () => {
+      const probe = await create(1, [{ sku: 1076963, count: 1 }]);
+      const before = await stock(1076963);
+      const body = (user: string) => `{"userId":${user},"items":[{"sku":1076963,"count":1}]}`;
+      expectError(await call("POST", "/order/create", body('-5,"userId":7')), 400, 3, "userId");
+      expectError(
+        await call("POST", "/order/create", '{"userId":7,"items":[{"sku":1076963,"count":1,"count":2}]}'),
+        400,
+        3,
+        "count",
+      );
+      expectError(await call("POST", "/order/create", body('7,"bogus":1')), 400, 3, "bogus");
+      expectError(
+        await call("POST", "/order/pay", `{"orderId":${probe.body.orderId},"orderId":1}`),
+        400,
+        3,
+        "orderId",
+      );
+      expect((await info(probe.body.orderId)).body.status).toBe("awaiting payment");
+      expect(await stock(1076963)).toBe(before);
+    });
   });
 
   describe("OrderInfo — GET /order/info", () => {
@@ -89,6 +122,30 @@ export function restGatewaySuite(lomsUrl: () => string) {
       expectError(await info(0), 400, 3, "order_id");
       expectError(await info("abc"), 400, 3, "order_id");
       expectError(await call("GET", "/order/info"), 400, 3, "order_id");
+    });
+
+    test("the path form /order/info/{order_id} answers exactly as the query form", async () => {
+      const created = await create(3, [{ sku: 1076963, count: 1 }]);
+      const byQuery = await info(created.body.orderId);
+      expect(await call("GET", `/order/info/${created.body.orderId}`)).toEqual(byQuery);
+      expectError(await call("GET", "/order/info/9223372036854775001"), 404, 5, "9223372036854775001");
+      expectError(await call("GET", "/order/info/abc"), 400, 3, "order_id");
+      expectError(await call("GET", "/order/info/0"), 400, 3, "order_id");
+      expectError(await call("GET", `/order/info/1?orderId=1`), 400, 3, "order_id");
+      expectError(await call("GET", `/order/info/${created.body.orderId}?order_id=5`), 400, 3, "order_id");
+      expectError(await call("GET", "/order/info/%E0%A4%A"), 400, 3, "order_id");
+    });
+
+    test("a repeated or unknown query parameter → 400 naming it", async () => {
+      const created = await create(3, [{ sku: 1076963, count: 1 }]);
+      expectError(
+        await call("GET", `/order/info?orderId=1&orderId=${created.body.orderId}`),
+        400,
+        3,
+        "orderId",
+      );
+      expectError(await call("GET", `/order/info?orderId=${created.body.orderId}&x=1`), 400, 3, '"x"');
+      expectError(await call("GET", "/stock/info?sku=1076963&sku=1148162"), 400, 3, "sku");
     });
   });
 
@@ -152,6 +209,12 @@ export function restGatewaySuite(lomsUrl: () => string) {
     test("unknown sku → 404; invalid sku → 400 naming sku", async () => {
       expectError(await call("GET", "/stock/info?sku=404"), 404, 5, "404");
       expectError(await call("GET", "/stock/info?sku=0"), 400, 3, "sku");
+    });
+
+    test("the path form /stock/info/{sku} answers exactly as the query form", async () => {
+      expect(await call("GET", "/stock/info/1076963")).toEqual(await call("GET", "/stock/info?sku=1076963"));
+      expectError(await call("GET", "/stock/info/404"), 404, 5, "404");
+      expectError(await call("GET", "/stock/info/0"), 400, 3, "sku");
     });
   });
 }
