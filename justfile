@@ -14,8 +14,8 @@ dev *flags: protovalidate
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc and grpcurl (Go), the Compose schema, schemathesis (PyPI)
-test-deps: postgres-deps
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc and grpcurl (Go), the Compose schema, schemathesis (PyPI), the Helm chart's tools and schemas
+test-deps: postgres-deps helm-deps
     scripts/ensure-redis.sh
     scripts/ensure-pgbouncer.sh
     scripts/ensure-prometheus.sh
@@ -24,6 +24,15 @@ test-deps: postgres-deps
     scripts/ensure-grpcurl.sh
     scripts/ensure-compose-schema.sh
     scripts/ensure-schemathesis.sh
+
+# helm, kubeconform, controller-gen and the Kubernetes/CNPG/Strimzi schemas the chart is checked against, pinned, into .tools/
+helm-deps:
+    scripts/ensure-k8s-tools.sh
+    scripts/ensure-k8s-schemas.sh
+
+# lint, render and strictly validate the Helm chart (deploy/helm/route256) and check it against the code
+helm-check: helm-deps
+    bun test --timeout 30000 deploy/test/helm.test.ts
 
 # PostgreSQL 15 server binaries for the Postgres integration tests and `just infra` (Debian package when missing)
 postgres-deps:

@@ -7,13 +7,17 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { runCommand } from "@route256/platform/testing/run-script.ts";
 import Ajv2020 from "ajv/dist/2020";
-import { loadCartConfig } from "../../cart/src/config.ts";
 import { loadLomsConfig } from "../../loms/src/config.ts";
-import { loadNotifierConfig } from "../../notifier/src/config.ts";
-import { loadProductsConfig } from "../../products/src/config.ts";
-
-const ROOT = join(import.meta.dir, "../..");
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
+import {
+  codeOf,
+  isWorkspace,
+  LOADERS,
+  ROOT,
+  read,
+  sources,
+  unreadVariables,
+  type Workspace,
+} from "./support/code.ts";
 
 // ---- the compose model, as far as these checks need it ---------------------------------------------------
 type Port = string | number | { target: number; published?: string | number; host_ip?: string };
@@ -80,34 +84,18 @@ function bindMounts(s: Service): { source: string; target: string }[] {
 }
 
 // ---- the application services: built from ./Dockerfile, the command picks the program --------------------
-/** Which workspace a `bun <workspace>/src/main.ts` command runs, with its config loader. */
-const LOADERS = {
-  products: loadProductsConfig,
-  loms: loadLomsConfig,
-  cart: loadCartConfig,
-  notifier: loadNotifierConfig,
-} as const;
-type Workspace = keyof typeof LOADERS;
-
 const appServices = services.filter(([, s]) => s.build !== undefined);
 /** The file `bun <file> ...` runs. */
 const entryOf = (s: Service): string => argv(s.command)[1] ?? "";
 function workspaceOf(s: Service): Workspace | undefined {
   const ws = /^(\w+)\/src\/main\.ts$/.exec(entryOf(s))?.[1];
-  return ws !== undefined && ws in LOADERS ? (ws as Workspace) : undefined;
+  return isWorkspace(ws) ? ws : undefined;
 }
 /** Long-running servers: the app services that run a workspace's main.ts. */
 const servers = appServices.flatMap(([name, s]) => {
   const ws = workspaceOf(s);
   return ws ? [{ name, s, ws, config: LOADERS[ws](env(s)) }] : [];
 });
-
-function tsFiles(dir: string): string[] {
-  return [...new Bun.Glob("**/*.ts").scanSync({ cwd: join(ROOT, dir) })].map((f) => join(dir, f));
-}
-/** Every TypeScript source of the services and the platform (not tests). */
-const WORKSPACES = ["platform", "products", "loms", "cart", "notifier"];
-const sources = new Map(WORKSPACES.flatMap((w) => tsFiles(`${w}/src`)).map((f) => [f, read(f)]));
 
 /** Ports each service listens on inside the compose network, from the code and the mounted configs. */
 function listeningPorts(name: string): number[] {
@@ -210,16 +198,7 @@ describe("compose.yaml against the code", () => {
     for (const [name, s] of appServices) {
       const ws = workspaceOf(s);
       // a workspace's own sources and the platform's; a script (the topic set-up): that file
-      const files = ws
-        ? [...sources.keys()].filter((f) => f.startsWith(`${ws}/src/`) || f.startsWith("platform/src/"))
-        : [entryOf(s)];
-      const text = files.map((f) => sources.get(f) ?? read(f)).join("\n");
-      // <PREFIX>_HOST / <PREFIX>_PORT are built from the prefix given to serverEnv("<PREFIX>", port)
-      const prefixes = [...text.matchAll(/serverEnv\("(\w+)"/g)].map((m) => m[1]);
-      const unread = Object.keys(env(s)).filter((v) => {
-        if (new RegExp(`\\b${v}\\b`).test(text)) return false;
-        return !prefixes.some((p) => v === `${p}_HOST` || v === `${p}_PORT`);
-      });
+      const unread = unreadVariables(Object.keys(env(s)), ws ? codeOf(ws) : read(entryOf(s)));
       expect({ service: name, unread }).toEqual({ service: name, unread: [] });
     }
   });

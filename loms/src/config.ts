@@ -1,5 +1,6 @@
 import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
 import { z } from "zod";
+import { MAX_SHARDS } from "./adapters/postgres/sharding.ts";
 
 const lomsEnv = z.object({
   LOMS_STORAGE: z.enum(["memory", "pglite", "postgres"]).default("memory"),
@@ -77,6 +78,12 @@ export function loadLomsConfig(env: Record<string, string | undefined> = process
   const primaries = own.LOMS_PG_PRIMARIES;
   const replicas = own.LOMS_PG_REPLICAS;
   if (primaries.length === 0) throw new Error("invalid configuration: LOMS_PG_PRIMARIES: at least one shard");
+  if (primaries.length > MAX_SHARDS) {
+    // shard 10 would mint ids ending in 0, shard 0's: its orders would be looked up on shard 0
+    throw new Error(
+      `invalid configuration: LOMS_PG_PRIMARIES: at most ${MAX_SHARDS} shards (an order id keeps its shard in its last decimal digit)`,
+    );
+  }
   if (replicas.length > 0 && replicas.length !== primaries.length) {
     throw new Error("invalid configuration: LOMS_PG_REPLICAS: one per primary, or none");
   }

@@ -2,46 +2,25 @@
 // started again on the same databases must repair whatever the dead one left half-way, until SPEC's
 // invariants hold again: every paid order's units sold exactly once, reserved = fixture reserved +
 // units awaiting payment, no order left in "new".
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type SpawnedService, seededRandom, spawnService, type TestPgCluster } from "@route256/platform";
+import { seededRandom } from "@route256/platform";
 import { pick, randomInt } from "../support/prng.ts";
 import {
-  CLUSTER_TIMEOUT_MS,
   countByStatus,
   type DbState,
   invariantViolations,
   isConnectionError,
   lomsClients,
-  lomsEnv,
+  lomsOnCluster,
   readDbState,
-  startCluster,
   waitFor,
 } from "./support.ts";
 
-let cluster: TestPgCluster;
-const started: SpawnedService[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster();
-}, CLUSTER_TIMEOUT_MS);
-
-afterAll(async () => {
-  for (const s of started) s.kill("SIGKILL");
-  await Promise.all(started.map((s) => s.exited));
-  await cluster?.destroy();
-}, CLUSTER_TIMEOUT_MS);
+const pg = lomsOnCluster();
 
 /** LOMS whose repair job looks every 200 ms at orders older than 500 ms. */
-async function startLoms(): Promise<SpawnedService> {
-  const loms = await spawnService("loms/src/main.ts", {
-    portEnv: "LOMS_PORT",
-    env: lomsEnv(cluster, { LOMS_REPAIR_GRACE_MS: "500", LOMS_REPAIR_INTERVAL_MS: "200" }),
-    timeoutMs: 60_000,
-  });
-  started.push(loms);
-  return loms;
-}
+const startLoms = () => pg.startLoms({ LOMS_REPAIR_GRACE_MS: "500", LOMS_REPAIR_INTERVAL_MS: "200" });
 
 /** Nothing a crash left half-way remains: no "new", every order awaiting payment still reserved. */
 function settled(state: DbState): boolean {
@@ -113,12 +92,12 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     // the crash really hit requests in flight, not an idle server
     expect(outcome.inFlightAtKill).toBeGreaterThan(0);
 
-    const leftByCrash = await readDbState(cluster);
+    const leftByCrash = await readDbState(pg.cluster);
     const second = await startLoms();
     const state = await waitFor(
       "the repair job to settle every order",
       async () => {
-        const s = await readDbState(cluster);
+        const s = await readDbState(pg.cluster);
         return settled(s) ? s : undefined;
       },
       20_000,

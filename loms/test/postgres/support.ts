@@ -1,9 +1,16 @@
 // Shared helpers of the PostgreSQL tests: a throwaway cluster, storages opened on it, LOMS started as a
 // process on it (one that can be killed with SIGKILL too), and the SPEC invariants checked straight
 // from the databases.
+import { afterAll, beforeAll } from "bun:test";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { createLogger, startPgCluster, type TestPgCluster } from "@route256/platform";
+import {
+  createLogger,
+  type SpawnedService,
+  spawnService,
+  startPgCluster,
+  type TestPgCluster,
+} from "@route256/platform";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 import postgres from "postgres";
@@ -242,14 +249,54 @@ export async function waitFor<T>(
 
 // ---- LOMS as a process -------------------------------------------------------------------------
 
-/** The environment that points LOMS at the cluster (stocks on shard 0). */
-export function lomsEnv(cluster: TestPgCluster, extra: Record<string, string> = {}): Record<string, string> {
+/** The environment that points LOMS at the cluster's shards (stocks on shard 0). */
+export function lomsEnv(
+  cluster: Pick<TestPgCluster, "shards">,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     LOMS_STORAGE: "postgres",
     LOMS_PG_PRIMARIES: cluster.shards.map((s) => s.primary).join(","),
     LOMS_PG_REPLICAS: cluster.shards.map((s) => s.replica).join(","),
     LOG_LEVEL: "warn",
     ...extra,
+  };
+}
+
+/**
+ * A cluster for the whole test file (started in beforeAll) and LOMS processes on it: everything is torn
+ * down after the file, LOMS with SIGKILL (a test stops the ones it wants stopped gracefully itself).
+ */
+export function lomsOnCluster(start: () => Promise<TestPgCluster> = startCluster) {
+  let cluster: TestPgCluster | undefined;
+  const started: SpawnedService[] = [];
+  beforeAll(async () => {
+    cluster = await start();
+  }, CLUSTER_TIMEOUT_MS);
+  afterAll(async () => {
+    for (const s of started) s.kill("SIGKILL");
+    await Promise.all(started.map((s) => s.exited));
+    await cluster?.destroy();
+  }, CLUSTER_TIMEOUT_MS);
+  const get = (): TestPgCluster => {
+    if (!cluster) throw new Error("the cluster is not started yet (it starts in beforeAll)");
+    return cluster;
+  };
+  return {
+    get cluster() {
+      return get();
+    },
+    /** LOMS as a process on the cluster's first `shards` shards (all of them by default). */
+    async startLoms(extra: Record<string, string> = {}, shards?: number): Promise<SpawnedService> {
+      const c = get();
+      const loms = await spawnService("loms/src/main.ts", {
+        portEnv: "LOMS_PORT",
+        env: lomsEnv({ shards: c.shards.slice(0, shards ?? c.shards.length) }, extra),
+        timeoutMs: 60_000,
+      });
+      started.push(loms);
+      return loms;
+    },
   };
 }
 

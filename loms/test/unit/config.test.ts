@@ -144,8 +144,26 @@ describe("loadLomsConfig: PostgreSQL settings", () => {
     ],
     [{ LOMS_PG_STOCK_SHARD: "2" }, "LOMS_PG_STOCK_SHARD"],
     [{ LOMS_PG_PREPARE: "yes" }, "LOMS_PG_PREPARE"],
+    // an 11th shard's ids would end in 0 like shard 0's (loms/src/adapters/postgres/sharding.ts)
+    [
+      {
+        LOMS_PG_PRIMARIES: Array.from({ length: 11 }, (_, i) => `postgres://p${i}/x`).join(","),
+        LOMS_PG_REPLICAS: "",
+      },
+      "at most 10 shards",
+    ],
   ])("inconsistent shard settings %p fail start-up naming %p", (env, name) => {
     expect(() => loadLomsConfig(env)).toThrow(name);
+  });
+
+  test("ten shards are the most an order id can name, and are accepted", () => {
+    const primaries = Array.from({ length: 10 }, (_, i) => `postgres://p${i}/x`).join(",");
+    const config = loadLomsConfig({
+      LOMS_PG_PRIMARIES: primaries,
+      LOMS_PG_REPLICAS: "",
+      LOMS_PG_STOCK_SHARD: "9",
+    });
+    expect(config.postgres.shards.length).toBe(10);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
 import type { ClaimPurpose, OrderRepository, OrderState } from "../../service/ports.ts";
 import type { PgShardOrders } from "./pg-orders.ts";
-import { shardOfOrder } from "./sharding.ts";
+import { MAX_SHARDS, shardOfOrder } from "./sharding.ts";
 
 /**
  * Orders spread over shards. New orders go round-robin; every other call goes to the one shard the
@@ -13,6 +13,8 @@ export class ShardedOrderRepository implements OrderRepository {
 
   constructor(private readonly shards: readonly PgShardOrders[]) {
     if (shards.length === 0) throw new Error("at least one order shard is needed");
+    if (shards.length > MAX_SHARDS)
+      throw new Error(`at most ${MAX_SHARDS} order shards: ids name theirs in one digit`);
   }
 
   private shardOf(orderId: bigint): PgShardOrders | undefined {
