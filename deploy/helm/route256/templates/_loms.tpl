@@ -19,11 +19,20 @@ LOMS_PG_PREPARE: "false"
 {{- with .Values.postgres.external.shards }}
 {{- $primaries := list }}
 {{- $replicas := list }}
+{{- $listen := list }}
 {{- range . }}
 {{- $primaries = append $primaries (required "postgres.external.shards[].primary is required" .primary) }}
 {{- if .replica }}{{ $replicas = append $replicas .replica }}{{ end }}
+{{- if .listen }}{{ $listen = append $listen .listen }}{{ end }}
 {{- end }}
 LOMS_PG_PRIMARIES: {{ join "," $primaries | quote }}
+{{- if $listen }}
+{{- if ne (len $listen) (len .) }}
+{{- fail "postgres.external.shards: give every shard a listen URL, or none" }}
+{{- end }}
+# where the outbox relay LISTENs: the primaries themselves, when `primary` is a transaction-mode pooler
+LOMS_PG_LISTEN: {{ join "," $listen | quote }}
+{{- end }}
 {{- if $replicas }}
 {{- if ne (len $replicas) (len .) }}
 {{- fail "postgres.external.shards: give every shard a replica, or none" }}
@@ -49,6 +58,7 @@ the chart's values. Writes go through the Pooler (PgBouncer) to the primary, rea
 {{- $c := .Values.postgres.cnpg }}
 {{- $primaries := list }}
 {{- $replicas := list }}
+{{- $listen := list }}
 {{- range $i := until (int $c.shards) }}
 {{- $cluster := include "route256.pgCluster" (dict "root" $ "i" $i) }}
 - name: LOMS_PG_SHARD{{ $i }}_PASSWORD
@@ -58,10 +68,15 @@ the chart's values. Writes go through the Pooler (PgBouncer) to the primary, rea
       key: password
 {{- $primaries = append $primaries (printf "postgres://%s:$(LOMS_PG_SHARD%d_PASSWORD)@%s-pooler-rw:5432/%s" $c.owner $i $cluster $c.database) }}
 {{- $replicas = append $replicas (printf "postgres://%s:$(LOMS_PG_SHARD%d_PASSWORD)@%s-ro:5432/%s" $c.owner $i $cluster $c.database) }}
+{{- $listen = append $listen (printf "postgres://%s:$(LOMS_PG_SHARD%d_PASSWORD)@%s-rw:5432/%s" $c.owner $i $cluster $c.database) }}
 {{- end }}
 - name: LOMS_PG_PRIMARIES
   value: {{ join "," $primaries | quote }}
 - name: LOMS_PG_REPLICAS
   value: {{ join "," $replicas | quote }}
+# The outbox relay LISTENs for committed events on the primary itself (-rw): a transaction-mode
+# pooler hands the session's server connection to others, and notifications with it.
+- name: LOMS_PG_LISTEN
+  value: {{ join "," $listen | quote }}
 {{- end }}
 {{- end -}}
