@@ -14,6 +14,7 @@ import {
   isConnectionError,
   lomsClients,
   lomsEnv,
+  lomsSessions,
   readDbState,
   startCluster,
   waitFor,
@@ -113,6 +114,13 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     // the crash really hit requests in flight, not an idle server
     expect(outcome.inFlightAtKill).toBeGreaterThan(0);
 
+    // What it left is known once its sessions have ended: a COMMIT it sent just before dying can
+    // still be waiting for the synchronous replica, and becomes visible only then.
+    await waitFor(
+      "the dead LOMS's sessions to end",
+      async () => ((await lomsSessions(cluster)) === 0 ? true : undefined),
+      20_000,
+    );
     const leftByCrash = await readDbState(cluster);
     const second = await startLoms();
     const state = await waitFor(
