@@ -6,17 +6,20 @@ export PATH := justfile_directory() + "/node_modules/.bin:" + env_var("PATH")
 default:
     @just --list
 
-# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084 (on PGlite)
-dev: protovalidate
-    bun scripts/dev.ts
+# run the system in embedded mode (no external servers): cart :8080, products :8082, loms :8084 (on PGlite, data in .run/pglite); --fresh starts from empty data
+dev *flags: protovalidate
+    bun scripts/dev.ts {{flags}}
 
 # every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
 
-# what the tests need beyond npm: servers they start for themselves (Debian packages), sqlc, the Compose schema
+# what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc, the Compose schema
 test-deps: postgres-deps
     scripts/ensure-redis.sh
+    scripts/ensure-pgbouncer.sh
+    scripts/ensure-prometheus.sh
+    scripts/ensure-chromium.sh
     scripts/ensure-sqlc.sh
     scripts/ensure-compose-schema.sh
 
@@ -24,7 +27,7 @@ test-deps: postgres-deps
 postgres-deps:
     scripts/ensure-postgres.sh
 
-# native servers on 127.0.0.1, data kept in .run/ (Postgres: 2 shards × primary + sync replica; Redis; Kafka): up | down | status
+# native servers on 127.0.0.1, data kept in .run/ (Postgres: 2 shards × primary + sync replica; a PgBouncer per primary; Redis; Kafka): up | down | status
 infra action="up":
     scripts/infra.sh {{action}}
 

@@ -5,6 +5,7 @@
 import { cpus } from "node:os";
 import { spawnService, startOtlpReceiver, startPgCluster } from "@route256/platform";
 import { lomsEnv } from "../loms/test/postgres/support.ts";
+import { benchServer, serverReport } from "./server.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = 50;
@@ -253,6 +254,20 @@ for (const [name, suite] of Object.entries(suites)) {
   if (only && only !== name) continue;
   const text = report(`${name} benchmark`, await suite());
   await Bun.write(`${root}bench/results/${name}.md`, text);
+  console.log(text);
+}
+if (!only || only === "server") {
+  const results = await benchServer();
+  const text = [
+    "# server benchmark",
+    "",
+    `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}; ` +
+      `client and server share the machine. Concurrency ${CONCURRENCY}, ${SECONDS} s per scenario, products with tracing off.`,
+    "",
+    serverReport(results),
+    "",
+  ].join("\n");
+  await Bun.write(`${root}bench/results/server.md`, text);
   console.log(text);
 }
 // Scenarios with their own setup and report, each in its own process.

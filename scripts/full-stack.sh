@@ -64,9 +64,10 @@ case "$cmd" in
     remember "$mode"
     if [[ "$mode" == docker ]]; then
       # --build: the app image follows the working tree; --wait: return once every healthcheck passes
+      t0=$(date +%s)
       docker compose up -d --wait --build
-      echo "stack up in Docker: cart :8080, products :8082, loms :8084/:8085, notifiers :8086-8088," \
-        "Kafka UI :8090, Jaeger :16686, Prometheus :9090, Grafana :3000"
+      echo "stack up in Docker in $(($(date +%s) - t0)) s: cart :8080, products :8082, loms :8084/:8085 (Swagger UI at /docs on each)," \
+        "notifiers :8086-8088, Kafka UI :8090, Jaeger :16686, Prometheus :9090, Grafana :3000 (all on 127.0.0.1)"
     else
       scripts/stack.sh up
     fi

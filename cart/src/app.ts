@@ -43,7 +43,7 @@ export async function startCart(
   config: CartConfig,
   overrides: { logger?: Logger } = {},
 ): Promise<RunningCart> {
-  const logger = overrides.logger ?? createLogger("cart", config.server.logLevel);
+  const logger = overrides.logger ?? createLogger("cart", config.server.logLevel, config.server.logFormat);
   const metrics = createRpcMetrics("cart");
   const limiterWait = new Histogram({
     name: "products_limiter_wait_seconds",

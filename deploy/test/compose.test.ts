@@ -249,7 +249,7 @@ describe("compose.yaml against the code", () => {
     );
     expect(Object.keys(portOf).length).toBeGreaterThan(0);
     for (const { name, s } of servers) {
-      // loms-1 is the native stack's loms; loms-2 has no native twin and takes the next port
+      // loms-1 is the native stack's loms (loms-2 is loms-2 in both)
       const native = portOf[name] ?? portOf[name.replace(/-1$/, "")];
       if (native === undefined) continue;
       expect({ name, host: published(s).map(([host]) => host) }).toEqual({ name, host: [native] });

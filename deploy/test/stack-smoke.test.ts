@@ -1,7 +1,9 @@
 // The native full stack as a user starts it (`just up`: PostgreSQL shards with synchronous replicas,
-// Redis, Kafka, products, LOMS, cart and three notifiers), walked along the purchase path, with an
-// OTLP receiver standing in for Jaeger: one checkout must come back as one trace with spans from
-// cart, LOMS and the notifier. Everything lives in a temporary STACK_DIR; `just down` at the end.
+// a PgBouncer per primary, Redis, Kafka, products, two LOMS, cart, three notifiers, Prometheus),
+// walked along the purchase path, with an OTLP receiver standing in for Jaeger: one checkout must
+// come back as one trace with spans from cart, LOMS and the notifier; LOMS's writes must have gone
+// through the bouncers, and Prometheus must have scraped every service. Everything lives in a
+// temporary STACK_DIR; `just down` at the end.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import * as net from "node:net";
@@ -14,7 +16,12 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 const CART = "http://127.0.0.1:8080";
 const LOMS = "http://127.0.0.1:8084";
 // Every port the native stack listens on (scripts/stack.sh, scripts/infra.sh).
-const STACK_PORTS = [8080, 8082, 8084, 8086, 8087, 8088, 55432, 55433, 55434, 55435, 6379, 9092, 9093];
+const STACK_PORTS = [
+  8080, 8082, 8084, 8085, 8086, 8087, 8088, 55432, 55433, 55434, 55435, 6432, 6433, 6379, 9092, 9093, 9090,
+];
+/** The bouncers in front of shard 0's and shard 1's primary (scripts/pgbouncer-local.sh). */
+const BOUNCERS = [6432, 6433];
+const PROMETHEUS = "http://127.0.0.1:9090";
 const UP_TIMEOUT_MS = 240_000;
 
 let receiver: OtlpReceiver;
@@ -103,6 +110,21 @@ function notified(orderId: string): string[] {
   return lines;
 }
 
+/** A SHOW command on a bouncer's admin console (psql, simple protocol, as the console requires), as rows. */
+async function bouncerAdmin(port: number, command: string): Promise<Record<string, string>[]> {
+  const url = `postgres://postgres:postgres@127.0.0.1:${port}/pgbouncer`;
+  const { code, output } = await runCommand(["psql", url, "--csv", "-c", command], {});
+  if (code !== 0) throw new Error(`psql ${command} on :${port} failed:\n${output}`);
+  const [header, ...rows] = output
+    .trim()
+    .split("\n")
+    .map((l) => l.split(","));
+  return rows.map((r) => Object.fromEntries((header ?? []).map((h, i) => [h, r[i] ?? ""])));
+}
+
+const lomsTransactions = async (port: number) =>
+  Number((await bouncerAdmin(port, "SHOW STATS")).find((r) => r.database === "loms")?.total_xact_count ?? 0);
+
 describe("just up (native) — purchase path, notifications, one trace", () => {
   const user = 1000 + Math.floor(Math.random() * 1000);
   let paidOrder = "";
@@ -177,6 +199,70 @@ describe("just up (native) — purchase path, notifications, one trace", () => {
     const ids = new Set(trace.map((s) => s.spanId));
     expect(trace.filter((s) => s.parentSpanId !== "" && !ids.has(s.parentSpanId))).toEqual([]);
     expect(root.parentSpanId).toBe("");
+  });
+
+  test("LOMS writes through PgBouncer: both instances are clients of each bouncer, and orders go through", async () => {
+    const before = await Promise.all(BOUNCERS.map(lomsTransactions));
+    // two orders: new orders go round-robin over the shards, so each bouncer carries one
+    for (let i = 0; i < 2; i++) {
+      const created = await call(LOMS, "POST", "/order/create", {
+        userId: user,
+        items: [{ sku: 1076963, count: 1 }],
+      });
+      expect(created.status).toBe(200);
+    }
+    const after = await Promise.all(BOUNCERS.map(lomsTransactions));
+    for (const [i, port] of BOUNCERS.entries()) {
+      expect({ port, more: (after[i] as number) > (before[i] as number) }).toEqual({ port, more: true });
+      const clients = (await bouncerAdmin(port, "SHOW CLIENTS")).filter((c) => c.database === "loms");
+      // loms and loms-2 each keep pooled connections to every primary, all through the bouncer
+      expect(clients.filter((c) => c.application_name === "loms").length).toBeGreaterThanOrEqual(2);
+      expect(clients.every((c) => c.application_name === "loms" && c.user === "postgres")).toBe(true);
+    }
+  });
+
+  test("Prometheus scrapes every service with compose's scrape configuration, and has their metrics", async () => {
+    type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
+    const targets = async () =>
+      (
+        (await (await fetch(`${PROMETHEUS}/api/v1/targets?state=active`)).json()) as {
+          data: { activeTargets: Target[] };
+        }
+      ).data.activeTargets;
+    const scraped = await eventually(targets, (all) => all.length > 0 && all.every((t) => t.health === "up"));
+    const byJob = (all: Target[]) =>
+      Object.fromEntries(
+        ["products", "loms", "cart", "notifier"].map((job) => [
+          job,
+          all
+            .filter((t) => t.labels.job === job)
+            .map((t) => `${t.labels.instance} ${t.health} ${t.lastError}`.trim())
+            .sort(),
+        ]),
+      );
+    expect(byJob(scraped)).toEqual({
+      products: ["127.0.0.1:8082 up"],
+      loms: ["127.0.0.1:8084 up", "127.0.0.1:8085 up"],
+      cart: ["127.0.0.1:8080 up"],
+      notifier: ["127.0.0.1:8086 up", "127.0.0.1:8087 up", "127.0.0.1:8088 up"],
+    });
+    // not only reachable: the services' own series are in its database
+    const query = async (q: string) =>
+      (
+        (await (await fetch(`${PROMETHEUS}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as {
+          data: { result: { metric: Record<string, string> }[] };
+        }
+      ).data.result;
+    const seriesOf = async (metric: string) => new Set((await query(metric)).map((r) => r.metric.job));
+    const seen = await eventually(
+      async () => ({
+        rpc: await seriesOf("rpc_server_requests_total"),
+        events: await seriesOf("notifier_events_total"),
+      }),
+      (m) => ["cart", "loms", "products"].every((j) => m.rpc.has(j)) && m.events.has("notifier"),
+    );
+    expect([...seen.rpc].sort()).toEqual(["cart", "loms", "products"]);
+    expect([...seen.events]).toEqual(["notifier"]);
   });
 
   test("the .http example files answer as they state, on their usual ports", async () => {

@@ -89,7 +89,7 @@ export async function startLoms(
   config: LomsConfig,
   overrides: { logger?: Logger; storage?: LomsStorage } = {},
 ): Promise<RunningLoms> {
-  const logger = overrides.logger ?? createLogger("loms", config.server.logLevel);
+  const logger = overrides.logger ?? createLogger("loms", config.server.logLevel, config.server.logFormat);
   const metrics = createRpcMetrics("loms");
   const storage = overrides.storage ?? (await openLomsStorage(config, logger, metrics.registry));
   const deps = storage.deps;

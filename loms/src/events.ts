@@ -29,7 +29,7 @@ export function openEvents(
     const notifier = createNotificationHandler({
       dedupe: new MemoryDedupeStore(24 * 60 * 60),
       // Its own logger, so its lines read exactly like the notifier service's ("service":"notifier").
-      logger: createLogger("notifier", config.server.logLevel),
+      logger: createLogger("notifier", config.server.logLevel, config.server.logFormat),
     });
     return { publisher: new InProcessBus((event) => notifier.handle(event)), close: async () => {} };
   }

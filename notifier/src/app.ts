@@ -27,7 +27,8 @@ export async function startNotifier(
   config: NotifierConfig,
   overrides: { logger?: Logger } = {},
 ): Promise<RunningNotifier> {
-  const logger = overrides.logger ?? createLogger("notifier", config.server.logLevel);
+  const logger =
+    overrides.logger ?? createLogger("notifier", config.server.logLevel, config.server.logFormat);
   const rpc = createRpcMetrics("notifier");
   const metrics = createNotifierMetrics(rpc.registry);
 

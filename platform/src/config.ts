@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { LogFormat } from "./logger.ts";
+import { DEFAULT_LIMITS, type HttpLimits } from "./server/limits.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -44,12 +46,16 @@ export const envVar = {
           .filter(Boolean),
       ),
   logLevel: () => z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** json | pretty; unset: the logger decides by its stdout (resolveLogFormat). */
+  logFormat: () => z.preprocess(unsetIfEmpty, z.enum(["json", "pretty"]).optional()),
 };
 
 /**
  * Settings every served process shares: where to listen (<PREFIX>_HOST, <PREFIX>_PORT), how loud to
- * log (LOG_LEVEL), how long to drain on shutdown (SHUTDOWN_GRACE_MS), and the profiling routes
- * (http/admin.ts): `admin` exists only when ADMIN_TOKEN is set, files go to PROFILE_DIR.
+ * log (LOG_LEVEL) and in which format (LOG_FORMAT), how long to drain on shutdown
+ * (SHUTDOWN_GRACE_MS), the profiling routes (http/admin.ts): `admin` exists only when ADMIN_TOKEN
+ * is set, files go to PROFILE_DIR; and the connection hygiene of the one-port server (HTTP_*,
+ * server/limits.ts).
  */
 export function serverEnv(prefix: string, defaultPort: number) {
   return z
@@ -57,22 +63,37 @@ export function serverEnv(prefix: string, defaultPort: number) {
       [`${prefix}_HOST`]: envVar.host(),
       [`${prefix}_PORT`]: envVar.port(defaultPort),
       LOG_LEVEL: envVar.logLevel(),
+      LOG_FORMAT: envVar.logFormat(),
       SHUTDOWN_GRACE_MS: envVar.count(10_000),
       ADMIN_TOKEN: z.preprocess(
         unsetIfEmpty,
         z.string().regex(/^\S+$/, "must not contain spaces").optional(),
       ),
       PROFILE_DIR: z.preprocess(unsetIfEmpty, z.string().default(".run/profiles")),
+      HTTP_REQUEST_TIMEOUT_MS: envVar.count(DEFAULT_LIMITS.requestTimeoutMs),
+      HTTP_IDLE_TIMEOUT_MS: envVar.count(DEFAULT_LIMITS.idleTimeoutMs),
+      HTTP_MAX_CONNECTIONS: envVar.count(DEFAULT_LIMITS.maxConnections),
+      HTTP_MAX_BODY_BYTES: envVar.count(DEFAULT_LIMITS.maxBodyBytes),
     })
     .transform((e) => ({
       host: e[`${prefix}_HOST`] as string,
       port: e[`${prefix}_PORT`] as number,
       logLevel: e.LOG_LEVEL as string,
+      ...(e.LOG_FORMAT ? { logFormat: e.LOG_FORMAT as LogFormat } : {}),
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS as number,
+      http: {
+        requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS as number,
+        idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS as number,
+        maxConnections: e.HTTP_MAX_CONNECTIONS as number,
+        maxBodyBytes: e.HTTP_MAX_BODY_BYTES as number,
+      } satisfies HttpLimits,
       ...(e.ADMIN_TOKEN
         ? { admin: { token: e.ADMIN_TOKEN as string, profileDir: e.PROFILE_DIR as string } }
         : {}),
     }));
 }
 
-export type ServerConfig = z.output<ReturnType<typeof serverEnv>>;
+/** What a server runs with: parsed from the environment, or written out by a test (limits default). */
+export type ServerConfig = Omit<z.output<ReturnType<typeof serverEnv>>, "http"> & {
+  http?: Partial<HttpLimits>;
+};

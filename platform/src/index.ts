@@ -14,7 +14,7 @@ export { jsonWithBigints } from "./http/json.ts";
 export { parseInt64, parseUint32 } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { assignedPartitions, commitIfOwned, ownsPartition } from "./kafka/owned-commit.ts";
-export { createLogger, type Logger } from "./logger.ts";
+export { createLogger, type LogFormat, type Logger, prettyStream, resolveLogFormat } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
 export { seededRandom } from "./random.ts";
 export { rateLimitInterceptor, timeoutMsOf } from "./ratelimit/interceptor.ts";
@@ -40,7 +40,7 @@ export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.t
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
-export { runCommand, runScript } from "./testing/run-script.ts";
+export { runCommand, runCommandStreams, runScript } from "./testing/run-script.ts";
 export { recordSpans, type SpanRecorder } from "./testing/span-recorder.ts";
 export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
 export { clientTraceInterceptor } from "./tracing/connect.ts";

@@ -171,7 +171,14 @@ describe("admin routes when ADMIN_TOKEN is set", () => {
   });
 
   test("the download route serves only our files: other names are 404", async () => {
-    for (const name of ["none.cpuprofile", "x.txt", "..%2F..%2Fetc%2Fpasswd", "..%2Fx.heapsnapshot"]) {
+    for (const name of [
+      "none.cpuprofile",
+      "x.txt",
+      "..%2F..%2Fetc%2Fpasswd",
+      "..%2Fx.heapsnapshot",
+      "x.heapsnapshot%00.txt", // a NUL byte: 404 like any other odd name, never a 500
+      "%00",
+    ]) {
       const res = await call(server, "GET", `/debug/profiles/${name}`);
       expect({ name, status: res.status }).toEqual({ name, status: 404 });
     }

@@ -129,6 +129,12 @@ describe("serverEnv", () => {
       port: 8082,
       logLevel: "info",
       shutdownGraceMs: 10_000,
+      http: {
+        requestTimeoutMs: 10_000,
+        idleTimeoutMs: 60_000,
+        maxConnections: 4_096,
+        maxBodyBytes: 4_194_304,
+      },
     });
   });
 
@@ -138,6 +144,10 @@ describe("serverEnv", () => {
       CART_PORT: "8080",
       LOG_LEVEL: "warn",
       SHUTDOWN_GRACE_MS: "2500",
+      HTTP_REQUEST_TIMEOUT_MS: "5000",
+      HTTP_IDLE_TIMEOUT_MS: "30000",
+      HTTP_MAX_CONNECTIONS: "100",
+      HTTP_MAX_BODY_BYTES: "65536",
       // Another service's settings must not leak in.
       LOMS_PORT: "9999",
     };
@@ -146,7 +156,18 @@ describe("serverEnv", () => {
       port: 8080,
       logLevel: "warn",
       shutdownGraceMs: 2500,
+      http: { requestTimeoutMs: 5000, idleTimeoutMs: 30_000, maxConnections: 100, maxBodyBytes: 65_536 },
     });
+  });
+
+  test("LOG_FORMAT: json or pretty; unset (or empty) leaves the choice to the logger's stdout", () => {
+    const format = (value?: string) =>
+      parseEnv(serverEnv("CART", 1), value === undefined ? {} : { LOG_FORMAT: value }).logFormat;
+    expect(format("pretty")).toBe("pretty");
+    expect(format("json")).toBe("json");
+    expect(format()).toBeUndefined();
+    expect(format("")).toBeUndefined();
+    expect(thrownMessage(() => format("yaml"))).toContain("LOG_FORMAT: ");
   });
 
   test("a bad value names the prefixed variable", () => {
@@ -154,6 +175,9 @@ describe("serverEnv", () => {
     expect(message).toContain("LOMS_PORT: ");
     expect(thrownMessage(() => parseEnv(serverEnv("LOMS", 8083), { SHUTDOWN_GRACE_MS: "soon" }))).toContain(
       "SHUTDOWN_GRACE_MS: ",
+    );
+    expect(thrownMessage(() => parseEnv(serverEnv("LOMS", 8083), { HTTP_MAX_BODY_BYTES: "4MB" }))).toContain(
+      "HTTP_MAX_BODY_BYTES: ",
     );
   });
 });

@@ -27,7 +27,7 @@ export async function startProducts(
   config: ProductsConfig,
   deps: { logger?: Logger; catalog?: Catalog } = {},
 ): Promise<RunningServer> {
-  const logger = deps.logger ?? createLogger("products", config.server.logLevel);
+  const logger = deps.logger ?? createLogger("products", config.server.logLevel, config.server.logFormat);
   const catalog = deps.catalog ?? (await loadCatalog());
   // Order: the cap counts every request, the latency delays every answer, then the token check.
   const interceptors: Interceptor[] = [];

@@ -4,7 +4,18 @@ import { loadCartConfig } from "../../src/config.ts";
 describe("loadCartConfig", () => {
   test("defaults: :8080, memory storage, local LOMS and products over Connect, token testToken", () => {
     expect(loadCartConfig({})).toEqual({
-      server: { host: "127.0.0.1", port: 8080, logLevel: "info", shutdownGraceMs: 10_000 },
+      server: {
+        host: "127.0.0.1",
+        port: 8080,
+        logLevel: "info",
+        shutdownGraceMs: 10_000,
+        http: {
+          requestTimeoutMs: 10_000,
+          idleTimeoutMs: 60_000,
+          maxConnections: 4_096,
+          maxBodyBytes: 4_194_304,
+        },
+      },
       storage: "memory",
       redisUrl: "redis://127.0.0.1:6379",
       lomsUrl: "http://127.0.0.1:8084",

@@ -9,7 +9,12 @@ import { stocksInfo } from "../../src/service/stocks-info.ts";
 describe("loadLomsConfig", () => {
   test("defaults: :8084 on loopback, memory storage, ttl 10 min, expiry every 30 s", () => {
     const c = loadLomsConfig({});
-    expect(c.server).toEqual({ host: "127.0.0.1", port: 8084, logLevel: "info", shutdownGraceMs: 10_000 });
+    expect(c.server).toMatchObject({
+      host: "127.0.0.1",
+      port: 8084,
+      logLevel: "info",
+      shutdownGraceMs: 10_000,
+    });
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(600_000);
     expect(c.expiryIntervalMs).toBe(30_000);
@@ -29,7 +34,7 @@ describe("loadLomsConfig", () => {
       LOMS_REPAIR_INTERVAL_MS: "30",
       LOMS_REPAIR_GRACE_MS: "40",
     });
-    expect(c.server).toEqual({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
+    expect(c.server).toMatchObject({ host: "0.0.0.0", port: 9084, logLevel: "silent", shutdownGraceMs: 250 });
     expect(c.storage).toBe("memory");
     expect(c.orderTtlMs).toBe(1500);
     expect(c.expiryIntervalMs).toBe(20);

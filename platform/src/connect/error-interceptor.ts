@@ -14,8 +14,10 @@ export function errorInterceptor(logger: Logger): Interceptor {
       return await next(req);
     } catch (err) {
       if (isUnexpected(err)) {
+        const info = req.contextValues.get(requestInfoKey);
+        if (info) info.errorLogged = true;
         // In-process calls from REST handlers carry the id as a header rather than a context value.
-        const requestId = req.contextValues.get(requestInfoKey)?.id ?? req.header.get("x-request-id");
+        const requestId = info?.id ?? req.header.get("x-request-id");
         logger.error({ err, requestId, rpc: req.url }, "unexpected error in RPC handler");
       }
       throw toConnectError(err);

@@ -135,11 +135,12 @@ export function adminRoutes(opts: AdminOptions) {
     .get(
       "/debug/profiles/:file",
       async ({ params, set }) => {
-        // Name check first: a plain file name of ours (no '/', so no way out of the directory).
+        // Name check before the name reaches the file system: a plain file name of ours (no '/', so
+        // no way out of the directory; no NUL or other odd bytes, which Bun.file would throw on).
+        const missing = () => new DomainError("not_found", `no profile named ${JSON.stringify(params.file)}`);
+        if (!FILE.test(params.file)) throw missing();
         const file = Bun.file(join(dir, params.file));
-        if (!FILE.test(params.file) || !(await file.exists())) {
-          throw new DomainError("not_found", `no profile named ${params.file}`);
-        }
+        if (!(await file.exists())) throw missing();
         set.headers["content-disposition"] = `attachment; filename="${params.file}"`;
         set.headers["content-type"] = "application/json";
         return file;

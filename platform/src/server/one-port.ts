@@ -1,15 +1,6 @@
-import * as http from "node:http";
-import * as http2 from "node:http2";
-import type * as net from "node:net";
 import type { DescService } from "@bufbuild/protobuf";
-import {
-  type ConnectRouter,
-  createContextValues,
-  createRouterTransport,
-  type Interceptor,
-  type Transport,
-} from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { Code, type ConnectRouter, type Interceptor, type Transport } from "@connectrpc/connect";
+import { compressionBrotli, compressionGzip } from "@connectrpc/connect-node";
 import { type AnyElysia, Elysia } from "elysia";
 import type { ServerConfig } from "../config.ts";
 import { serverInterceptors } from "../connect/interceptors.ts";
@@ -19,10 +10,18 @@ import { opsRoutes } from "../http/ops.ts";
 import { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "../http/rest-errors.ts";
 import type { Logger } from "../logger.ts";
 import type { RpcMetrics } from "../metrics.ts";
-import { inHttpSpan, nameHttpSpan } from "../tracing/http.ts";
-import { fetchBridge, type NodeRequest, type NodeResponse } from "./node-fetch-bridge.ts";
-import { newRequestInfo, type RequestInfo, requestInfoKey } from "./request-info.ts";
-import { createSniffingListener } from "./sniff.ts";
+import { nameHttpSpan } from "../tracing/http.ts";
+import { Exchanges } from "./exchange.ts";
+import { type Front, listenFront } from "./front.ts";
+import { serveHttp1 } from "./http1.ts";
+import { serveHttp2 } from "./http2.ts";
+import { DEFAULT_LIMITS, type HttpLimits } from "./limits.ts";
+import { requestInfoOf } from "./request-info.ts";
+import { allowedMethods, type RestError, restHandler } from "./rest.ts";
+import { createRpcRouter } from "./rpc-router.ts";
+
+/** After the drain, how long answers already written get to reach their clients. */
+const CLOSE_WAIT_MS = 1_000;
 
 export interface OnePortOptions {
   config: ServerConfig;
@@ -35,14 +34,15 @@ export interface OnePortOptions {
   interceptors?: Interceptor[];
   /**
    * REST routes. They get an in-process Connect transport to the same handlers, through the same
-   * interceptors (validation, errors, metrics), so REST is a thin mapping with no rules of its own.
+   * interceptors (validation, errors, metrics, spans), handing messages over without serialising
+   * them, so REST is a thin mapping with no rules of its own.
    */
   rest?: (local: Transport) => AnyElysia;
   /**
    * How this service's REST routes answer a failure: status and JSON body. By default the status of
    * errors/codes.ts and grpc-gateway's {code, message, details}.
    */
-  restError?: (failure: RestFailure) => { status: number; body: unknown };
+  restError?: RestError;
   docs: Omit<DocsOptions, "services">;
   /** Dependencies are reachable; /readyz also turns 503 while draining. */
   ready?: () => boolean | Promise<boolean>;
@@ -56,26 +56,52 @@ export interface RunningServer {
 }
 
 /**
- * One TCP port for every protocol. A node:net listener sniffs each connection: h2c goes to
- * node:http2, HTTP/1.1 to node:http. Both run Connect's node adapter (Connect JSON and binary,
- * gRPC, gRPC-Web); any other path falls through to Elysia (REST, docs, health, metrics).
+ * One TCP port for every protocol (Connect JSON and binary, gRPC, gRPC-Web, REST, docs, ops):
  *
- * Why not Bun.serve: it cannot send HTTP/2 trailers, so native gRPC is impossible there. Why not the
- * faster "sniff-proxy" variant (HTTP/1.1 piped to Bun.serve on a unix socket): handlers would lose
- * the client address. Measurements are in bench/README.md.
+ *   client ─▶ front (node:net, sniffs the first bytes; limits.ts hygiene for HTTP/1.1)
+ *              ├─ h2c ─▶ node:http2 stream API ─▶ Connect handlers | REST
+ *              └─ HTTP/1.1 ─▶ loopback hop ─▶ Bun.serve (native) ─▶ Connect handlers | REST
+ *
+ * Why this shape: Bun.serve cannot send HTTP/2 trailers, so gRPC needs node:http2; but node:http's
+ * emulation in Bun costs twice Bun.serve's native path for HTTP/1.1 (bench/README.md, "server").
+ * REST calls the Connect implementations in process (rpc-router.ts).
  */
 export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer> {
   const { config, logger, metrics } = opts;
+  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...config.http };
   const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
+  const rpc = createRpcRouter(opts.routes, {
+    interceptors,
+    readMaxBytes: limits.maxBodyBytes,
+    acceptCompression: [compressionGzip, compressionBrotli],
+  });
   let draining = false;
 
   // One error handler for every REST route of this service, registered before the plugins so it
   // covers them all (Elysia applies a handler only to routes added after it). Each service picks
   // the body its REST clients expect; the status always comes from errors/codes.ts.
   const restError = opts.restError ?? ((f: RestFailure) => ({ status: f.status, body: gatewayErrorBody(f) }));
-  const app = new Elysia()
-    .onError(({ code, error, set }) => {
-      const answer = restError(frameworkFailure(code, error) ?? restFailure(error));
+  const app: AnyElysia = new Elysia()
+    .onError(({ code, error, set, request }) => {
+      const path = new URL(request.url).pathname;
+      const allow = code === "NOT_FOUND" ? allowedMethods(app, path) : [];
+      if (allow.length > 0) {
+        set.headers.allow = allow.join(", ");
+        const failure = {
+          status: 405,
+          code: Code.Unimplemented,
+          message: `method ${request.method} is not allowed on ${path}`,
+        };
+        set.status = 405;
+        return restError(failure).body;
+      }
+      const failure = frameworkFailure(code, error) ?? restFailure(error);
+      if (failure.status >= 500) {
+        const info = requestInfoOf(request);
+        if (info) info.errorLogged = true;
+        logger.error({ err: error, requestId: info?.id }, "REST request failed");
+      }
+      const answer = restError(failure);
       set.status = answer.status;
       return answer.body;
     })
@@ -89,113 +115,52 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
     )
     .use(adminRoutes({ service: opts.docs.title, admin: config.admin }))
     .use(docsRoutes({ ...opts.docs, services: opts.services }));
-  if (opts.rest) {
-    app.use(opts.rest(createRouterTransport(opts.routes, { router: { interceptors } })));
-  }
+  if (opts.rest) app.use(opts.rest(rpc.local));
 
-  const infoOf = new WeakMap<NodeRequest, RequestInfo>();
-  const bridge = fetchBridge((request) => app.handle(request), logger);
-  const rpc = connectNodeAdapter({
-    routes: opts.routes,
-    interceptors,
-    contextValues: (req) => createContextValues().set(requestInfoKey, infoOf.get(req)),
-    fallback: (req, res) =>
-      inHttpSpan(req, res, () => bridge(req, res, infoOf.get(req) ?? newRequestInfo(undefined, undefined))),
+  const exchanges = new Exchanges(logger);
+  const rest = restHandler(app, limits, restError);
+  let front: Front | undefined;
+  const h1 = serveHttp1({
+    rpc: rpc.handlers,
+    rest,
+    limits,
+    exchanges,
+    logger,
+    front: () => front,
+    draining: () => draining,
   });
-
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  let closing: Promise<void> | undefined;
-  const handle = (req: NodeRequest, res: NodeResponse) => {
-    const header = req.headers["x-request-id"];
-    const info = newRequestInfo(typeof header === "string" ? header : undefined, req.socket?.remoteAddress);
-    infoOf.set(req, info);
-    res.setHeader("x-request-id", info.id);
-    if (draining && req.httpVersionMajor === 1) res.setHeader("connection", "close");
-    inFlight++;
-    const started = performance.now();
-    res.on("close", () => {
-      inFlight--;
-      accessLog(logger, req, res, info, performance.now() - started);
-      if (draining && inFlight === 0) drained?.();
-    });
-    rpc(req, res);
-  };
-
-  // Requests queued behind cart's 10 RPS limiter wait for seconds: keep timeouts generous.
-  const h1 = http.createServer({ keepAliveTimeout: 65_000, requestTimeout: 0 }, handle);
-  const h2 = http2.createServer({}, handle);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  h2.on("session", (s) => {
-    sessions.add(s);
-    s.on("close", () => sessions.delete(s));
+  const h2 = serveHttp2({ rpc: rpc.handlers, rest, limits, exchanges, logger });
+  front = await listenFront({
+    host: config.host,
+    port: config.port,
+    limits,
+    innerPort: h1.port as number,
+    onHttp2: (socket) => h2.server.emit("connection", socket),
+  }).catch((err) => {
+    h1.stop(true);
+    throw err;
   });
-  const sockets = new Set<net.Socket>();
-  const listener = createSniffingListener(
-    (s) => h2.emit("connection", s),
-    (s) => h1.emit("connection", s),
-  );
-  listener.on("connection", (s: net.Socket) => {
-    sockets.add(s);
-    s.on("close", () => sockets.delete(s));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    listener.once("error", reject);
-    listener.listen(config.port, config.host, () => resolve());
-  });
-  const address = listener.address() as net.AddressInfo;
-  const url = `http://${config.host}:${address.port}`;
+  const url = `http://${config.host}:${front.port}`;
   logger.info({ url }, "listening (Connect, gRPC, gRPC-Web, REST on one port)");
 
+  let closing: Promise<void> | undefined;
+  const drain = async () => {
+    draining = true;
+    logger.info({ inFlight: exchanges.active }, "draining");
+    front?.drain();
+    h2.close(); // GOAWAY: open streams finish, no new ones
+    await exchanges.settled(config.shutdownGraceMs);
+    await front?.close(CLOSE_WAIT_MS);
+    h2.destroy();
+    await h1.stop(true);
+    logger.info({ abandoned: exchanges.active }, "closed");
+  };
   return {
-    port: address.port,
+    port: front.port,
     url,
     close() {
       closing ??= drain();
       return closing;
     },
   };
-
-  async function drain(): Promise<void> {
-    draining = true;
-    logger.info({ inFlight }, "draining");
-    listener.close();
-    for (const s of sessions) s.close(); // GOAWAY: open streams finish, no new ones
-    if (inFlight > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => {
-          drained = resolve;
-        }),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, config.shutdownGraceMs);
-        }),
-      ]);
-      clearTimeout(timer); // else the timer alone keeps the process alive for the whole grace period
-    }
-    for (const s of sockets) s.destroy();
-    logger.info({ abandoned: inFlight }, "closed");
-  }
-}
-
-function accessLog(logger: Logger, req: NodeRequest, res: NodeResponse, info: RequestInfo, ms: number) {
-  const path = req.url ?? "";
-  // Scrapes and probes every few seconds would drown the interesting lines.
-  const quiet = path === "/metrics" || path === "/healthz" || path === "/readyz";
-  logger[quiet ? "debug" : "info"](
-    {
-      requestId: info.id,
-      client: info.clientAddress,
-      http: req.httpVersion,
-      method: req.method,
-      path,
-      // 499 (nginx's "client closed request"): the peer left before the response was complete.
-      status: res.writableFinished ? res.statusCode : 499,
-      ...(info.rpcCode ? { rpcCode: info.rpcCode } : {}),
-      ...info.span,
-      ms: Math.round(ms * 10) / 10,
-    },
-    "request",
-  );
 }

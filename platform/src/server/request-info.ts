@@ -14,6 +14,8 @@ export interface RequestInfo {
    * which is written after the response — outside the span, where logs cannot see it by themselves.
    */
   span?: { trace_id: string; span_id: string };
+  /** Set where a failure of this request was logged with its stack, so the server does not log it twice. */
+  errorLogged?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -17,6 +17,16 @@ export async function runCommand(
   env: Record<string, string>,
   cwd?: string,
 ): Promise<{ code: number; output: string }> {
+  const { code, stdout, stderr } = await runCommandStreams(command, env, cwd);
+  return { code, output: stderr ? `${stdout}${stdout.endsWith("\n") ? "" : "\n"}${stderr}` : stdout };
+}
+
+/** runCommand with stdout and stderr apart, for callers that compare what went to stdout alone. */
+export async function runCommandStreams(
+  command: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const child = Bun.spawn(command, {
     ...(cwd ? { cwd } : {}),
     env: { ...process.env, ...env },
@@ -29,5 +39,5 @@ export async function runCommand(
     new Response(child.stderr).text(),
     child.exited,
   ]);
-  return { code, output: stderr ? `${stdout}${stdout.endsWith("\n") ? "" : "\n"}${stderr}` : stdout };
+  return { code, stdout, stderr };
 }

@@ -5,6 +5,8 @@ import type { Subprocess } from "bun";
 export interface SpawnedService {
   readonly url: string;
   readonly port: number;
+  /** The child's process id (benchmarks read its CPU time from /proc). */
+  readonly pid: number;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
   /** SIGTERM, then wait for the exit code. */
@@ -78,6 +80,7 @@ export async function spawnService(
   return {
     url,
     port: port as number,
+    pid: child.pid,
     output: () => printed,
     async stop() {
       child.kill("SIGTERM");

@@ -1,6 +1,6 @@
-import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { NodeRequest, NodeResponse } from "../server/node-fetch-bridge.ts";
-import { contextFrom, tracer } from "./context.ts";
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import type { RequestInfo } from "../server/request-info.ts";
+import { headersGetter, tracer } from "./context.ts";
 
 // Probes and scrapes every few seconds would bury the traces worth reading.
 const UNTRACED = /^\/(healthz|readyz|metrics|docs|openapi\.json)(\/|\?|$)/;
@@ -9,28 +9,40 @@ const UNTRACED = /^\/(healthz|readyz|metrics|docs|openapi\.json)(\/|\?|$)/;
  * Runs a plain HTTP request (REST, docs: whatever is not an RPC) inside a SERVER span continuing
  * the caller's `traceparent`. The span is named by method until the router knows the route
  * template (see `nameHttpSpan`), so names stay few — `POST /user/:user_id/cart/:sku_id`, not one
- * per user. It ends when the response is finished or the client leaves.
+ * per user. It ends with the response's status (499 when the client left first).
  */
-export function inHttpSpan(req: NodeRequest, res: NodeResponse, handle: () => unknown): void {
-  const path = (req.url ?? "/").split("?")[0] ?? "/";
-  if (UNTRACED.test(path)) {
-    handle();
-    return;
-  }
-  const method = req.method ?? "GET";
-  const parent = contextFrom(req.headers);
+export async function inHttpSpan(
+  request: Request,
+  info: RequestInfo,
+  handle: () => Promise<Response>,
+): Promise<Response> {
+  const path = new URL(request.url).pathname;
+  if (UNTRACED.test(path)) return handle();
+  const method = request.method;
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers, headersGetter);
   const span = tracer().startSpan(
     method,
     { kind: SpanKind.SERVER, attributes: { "http.request.method": method, "url.path": path } },
     parent,
   );
-  res.on("close", () => {
-    const status = res.writableFinished ? res.statusCode : 499;
+  if (span.isRecording()) {
+    // For the access log line, which is written outside the span once the answer is out.
+    const { traceId, spanId } = span.spanContext();
+    info.span = { trace_id: traceId, span_id: spanId };
+  }
+  let status = 499;
+  try {
+    const response = await context.with(trace.setSpan(parent, span), handle);
+    status = request.signal.aborted ? 499 : response.status;
+    return response;
+  } catch (err) {
+    status = request.signal.aborted ? 499 : 500;
+    throw err;
+  } finally {
     span.setAttribute("http.response.status_code", status);
     if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
     span.end();
-  });
-  context.with(trace.setSpan(parent, span), handle);
+  }
 }
 
 /** Gives the active HTTP span its route: called by the router once it has matched one. */

@@ -1,0 +1,104 @@
+import type { HttpLimits } from "./limits.ts";
+
+/** A request body that did not arrive within the limits; the caller's fault, answered 408 or 413. */
+export class BodyRefused extends Error {
+  constructor(
+    readonly status: 408 | 413,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The whole body, or BodyRefused once it passes `maxBodyBytes` (reading stops there: nothing more
+ * is buffered) or has not fully arrived within `requestTimeoutMs`. A one-piece reader enforces the
+ * limit itself (see RpcCall.readAll).
+ */
+export async function readBody(
+  body: AsyncIterable<Uint8Array> | (() => Promise<ArrayBuffer | Uint8Array>),
+  limits: HttpLimits,
+): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new BodyRefused(408, `request body not received within ${limits.requestTimeoutMs} ms`)),
+      limits.requestTimeoutMs,
+    );
+  });
+  try {
+    const read =
+      typeof body === "function"
+        ? body().then((bytes) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
+        : collect(body, limits.maxBodyBytes);
+    return await Promise.race([read, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function collect(body: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  // Not `for await`: leaving that loop early destroys a node stream, and an HTTP/2 stream reset
+  // before the answer is sent takes the 413 with it. The rest of the body is simply not read.
+  const reader = body[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await reader.next();
+    if (next.done) return concat(chunks);
+    size += next.value.byteLength;
+    if (size > max) throw tooLarge(max);
+    chunks.push(next.value);
+  }
+}
+
+export function tooLarge(max: number): BodyRefused {
+  return new BodyRefused(413, `request body exceeds ${max} bytes`);
+}
+
+/** The declared Content-Length is already over the limit: refuse before reading a byte. */
+export function declaredTooLarge(header: Headers, limits: HttpLimits): boolean {
+  return Number(header.get("content-length")) > limits.maxBodyBytes;
+}
+
+export function concat(chunks: Uint8Array[]): Uint8Array {
+  return chunks.length === 1 ? (chunks[0] as Uint8Array) : Buffer.concat(chunks);
+}
+
+/**
+ * A node stream's whole body from its events — much cheaper under Bun than its async iterator when
+ * many HTTP/2 streams are read at once. Past `max` bytes it stops reading (the stream is paused,
+ * not destroyed, so an answer can still be sent on it) and fails with 413.
+ */
+export function readStream(stream: NodeJS.ReadableStream, max: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const done = () => {
+      stream.off("data", onData);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+    };
+    const onData = (chunk: Uint8Array) => {
+      size += chunk.byteLength;
+      if (size > max) {
+        done();
+        stream.pause();
+        reject(tooLarge(max));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      done();
+      resolve(concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+  });
+}
