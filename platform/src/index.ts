@@ -39,10 +39,11 @@ export { closeOnSignal } from "./server/shutdown.ts";
 export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
+export { freePort } from "./testing/ports.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
 export { runCommand, runCommandStreams, runScript } from "./testing/run-script.ts";
 export { recordSpans, type SpanRecorder } from "./testing/span-recorder.ts";
-export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
+export { type SpawnedService, spawnService } from "./testing/spawn-service.ts";
 export { clientTraceInterceptor } from "./tracing/connect.ts";
 export {
   activeTraceparent,

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePortRange } from "./pg-cluster.ts";
+import { freePortRange } from "./ports.ts";
 import { runScript } from "./run-script.ts";
 
 export interface TestKafka {

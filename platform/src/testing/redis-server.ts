@@ -1,5 +1,5 @@
 import type { Subprocess } from "bun";
-import { freePortRange } from "./pg-cluster.ts";
+import { freePortRange } from "./ports.ts";
 
 export interface TestRedis {
   readonly url: string;
