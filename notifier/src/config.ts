@@ -37,7 +37,10 @@ export interface NotifierConfig {
     sessionTimeoutMs: number;
     /** Also how fast members notice a rebalance (NOTIFIER_HEARTBEAT_MS); at most a third of the session. */
     heartbeatMs: number;
-    /** How often notifier_consumer_lag is refreshed (NOTIFIER_LAG_INTERVAL_MS). */
+    /**
+     * notifier_consumer_lag is measured at least this often (NOTIFIER_LAG_INTERVAL_MS), and also after
+     * every join and commit (at most once a second, or this often when shorter).
+     */
     lagIntervalMs: number;
   };
   /** redis: shared by every instance (the real thing); memory: one process only (NOTIFIER_DEDUPE). */

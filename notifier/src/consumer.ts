@@ -4,12 +4,12 @@ import {
   type MessagesStream,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
-  type Offsets,
   stringDeserializers,
 } from "@platformatic/kafka";
-import { abortableSleep, type Logger } from "@route256/platform";
+import { abortableSleep, commitIfOwned, type Logger, ownsPartition, within } from "@route256/platform";
 import type { NotifierConfig } from "./config.ts";
 import type { NotificationHandler } from "./handler.ts";
+import { type LagMeter, startLagMeter } from "./lag.ts";
 import { handleOrderEventMessage } from "./message.ts";
 import type { NotifierMetrics } from "./metrics.ts";
 
@@ -44,7 +44,9 @@ const SHUTDOWN_WAIT_MS = 5_000;
  * the fallback for a group that has none.
  *
  * When handling or the stream fails, nothing is committed for the message in hand: the stream is
- * closed and opened again (a rejoin), which reads again from the last committed offset.
+ * closed and opened again (a rejoin), which reads again from the last committed offset. Nor is
+ * anything committed for a partition a rebalance gave to another member while its message was in
+ * hand (commitIfOwned): the new owner reads it again, and the dedupe makes it a "duplicate".
  */
 export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): RunningConsumer {
   const { topic, handler, logger, metrics } = opts;
@@ -60,6 +62,7 @@ export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): Runn
   let restart = false;
   let busy = false;
   let stream: MessagesStream<string, string, string, string> | undefined;
+  let lag: LagMeter | undefined;
   const stop = new AbortController();
 
   const connect = () => {
@@ -96,18 +99,13 @@ export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): Runn
       restart = true;
       if (!busy) void stream?.close().catch(() => {});
     });
-    consumer.on("consumer:lag", (lag) => updateLag(metrics, lag, topic));
-    consumer.on("consumer:lag:error", (err) =>
-      logger.debug({ err: errorText(err) }, "consumer lag not measured"),
-    );
-    consumer.startLagMonitoring({ topics: [topic] }, opts.lagIntervalMs);
+    lag = startLagMeter({ consumer, topic, gauge: metrics.lag, intervalMs: opts.lagIntervalMs, logger });
     return consumer;
   };
 
   /** Leaves the group (when the broker can be reached) and drops the client. */
   const disconnect = async (consumer: KafkaConsumer) => {
-    consumer.stopLagMonitoring();
-    metrics.lag.reset(); // its partitions are someone else's now, or will be reported again
+    lag?.stop(); // its partitions are someone else's now, or will be reported again
     await within(
       SHUTDOWN_WAIT_MS,
       consumer.close().catch(() => consumer.close(true)),
@@ -122,8 +120,6 @@ export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): Runn
 
   /** One stream, from the group's committed offsets, until it ends, fails or is told to stop. */
   const consumeStream = async (consumer: KafkaConsumer) => {
-    const owns = (partition: number) =>
-      consumer.assignments?.some((a) => a.topic === topic && a.partitions.includes(partition)) ?? false;
     restart = false;
     stream = await consumer.consume({
       topics: [topic],
@@ -136,11 +132,16 @@ export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): Runn
         // Fetched before a rebalance took its partition away (a long poll that was in flight, or the
         // read-ahead buffer): the new owner reads it from the committed offset, so leave it alone —
         // no handling, no commit. Else two members would work through one partition side by side.
-        if (!owns(message.partition)) continue;
+        if (!ownsPartition(consumer, topic, message.partition)) continue;
         busy = true;
         try {
           const result = await handleOrderEventMessage(message, handler, logger);
-          await within(commitTimeoutMs, message.commit(), "offset commit");
+          if (await commitIfOwned(consumer, message, commitTimeoutMs)) lag?.refreshSoon();
+          else
+            logger.info(
+              { partition: message.partition, offset: String(message.offset) },
+              "partition reassigned before the offset was committed: its new owner reads the message again",
+            );
           metrics.events.inc({ result });
         } finally {
           busy = false;
@@ -208,22 +209,4 @@ async function closed(stream: MessagesStream<string, string, string, string>): P
 function errorText(err: unknown): string {
   const text = String(err);
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
-}
-
-/** The promise's outcome, or a rejection once `ms` have passed. */
-function within<T>(ms: number, promise: Promise<T> | T, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([Promise.resolve(promise), timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Lag of the partitions this member owns; the library reports -1 for the others, which are dropped. */
-function updateLag(metrics: NotifierMetrics, lag: Offsets, topic: string): void {
-  const partitions = lag.get(topic) ?? [];
-  partitions.forEach((value, partition) => {
-    if (value >= 0n) metrics.lag.set({ partition: String(partition) }, Number(value));
-    else metrics.lag.remove({ partition: String(partition) });
-  });
 }

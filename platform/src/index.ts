@@ -2,6 +2,7 @@ export { bySku } from "./compare.ts";
 export { type RetryOptions, withRetry } from "./concurrency/retry.ts";
 export { SingleFlight } from "./concurrency/single-flight.ts";
 export { abortableSleep } from "./concurrency/sleep.ts";
+export { within } from "./concurrency/within.ts";
 export { mapPool } from "./concurrency/worker-pool.ts";
 export { envVar, parseEnv, type ServerConfig, serverEnv } from "./config.ts";
 export { retryInterceptor } from "./connect/retry-interceptor.ts";
@@ -13,6 +14,7 @@ export { duplicateKey, jsonWithBigints, strictJsonObject } from "./http/json.ts"
 export { parseInt64, parseUint32, singleValuedQuery } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { protoIntegerField, rawJsonBody } from "./http/rest-schema.ts";
+export { assignedPartitions, commitIfOwned, ownsPartition } from "./kafka/owned-commit.ts";
 export { createLogger, type LogFormat, type Logger, prettyStream, resolveLogFormat } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";
 export { seededRandom } from "./random.ts";
@@ -39,10 +41,11 @@ export { runWorkers } from "./server/workers.ts";
 export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";
+export { freePort } from "./testing/ports.ts";
 export { startRedis, type TestRedis } from "./testing/redis-server.ts";
 export { runCommand, runCommandStreams, runScript } from "./testing/run-script.ts";
 export { recordSpans, type SpanRecorder } from "./testing/span-recorder.ts";
-export { freePort, type SpawnedService, spawnService } from "./testing/spawn-service.ts";
+export { type SpawnedService, spawnService } from "./testing/spawn-service.ts";
 export { clientTraceInterceptor } from "./tracing/connect.ts";
 export {
   activeTraceparent,

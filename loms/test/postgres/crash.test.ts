@@ -13,6 +13,7 @@ import {
   isConnectionError,
   lomsClients,
   lomsOnCluster,
+  lomsSessions,
   readDbState,
   waitFor,
 } from "./support.ts";
@@ -92,6 +93,13 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     // the crash really hit requests in flight, not an idle server
     expect(outcome.inFlightAtKill).toBeGreaterThan(0);
 
+    // What it left is known once its sessions have ended: a COMMIT it sent just before dying can
+    // still be waiting for the synchronous replica, and becomes visible only then.
+    await waitFor(
+      "the dead LOMS's sessions to end",
+      async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
+      20_000,
+    );
     const leftByCrash = await readDbState(pg.cluster);
     const second = await startLoms();
     const state = await waitFor(

@@ -76,6 +76,24 @@ export async function withPrimaries<T>(
   }
 }
 
+/**
+ * Sessions LOMS (application_name "loms") still has on the primaries. After a LOMS process dies, its
+ * sessions live on until PostgreSQL notices: a statement in flight — a COMMIT waiting for the
+ * synchronous replica included — runs to its end first. Only when this is 0 does the database show
+ * all that the dead process will ever have done.
+ */
+export async function lomsSessions(cluster: TestPgCluster): Promise<number> {
+  return withPrimaries(cluster, async (primaries) => {
+    let n = 0;
+    for (const sql of primaries) {
+      const [row] = await sql<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'loms'`;
+      n += row?.n ?? 0;
+    }
+    return n;
+  });
+}
+
 export interface StockRow {
   readonly totalCount: number;
   readonly reserved: number;

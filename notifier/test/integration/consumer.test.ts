@@ -12,6 +12,7 @@ import {
   interleave,
   orderHistories,
   type PublishedEvent,
+  partitionOf,
 } from "../support/kafka.ts";
 import { captureLogger, type LogLine, printed } from "../support/log.ts";
 
@@ -122,6 +123,47 @@ describe("startOrderEventsConsumer on a real broker", () => {
     }
     await producer.close();
   }, 120_000);
+
+  test("the lag is the broker's: messages after the group's committed offset, while one is stuck in handling", async () => {
+    const topic = "orders-lag-test";
+    await createTopic(kafka.bootstrap, topic);
+    const [history] = orderHistories("lag", 1, 900n); // one order: 3 changes on one partition
+    const events = history as PublishedEvent[];
+    const stuck = Promise.withResolvers<void>();
+    const member = startMember(topic, "lag", (real) => ({
+      async handle(event) {
+        if (event.eventId === events[1]?.eventId) await stuck.promise; // the 2nd change hangs
+        return real.handle(event);
+      },
+    }));
+    const producer = new EventProducer(kafka.bootstrap, topic);
+    const partition = String(partitionOf(events[0]?.orderId as bigint));
+    const lagByPartition = async () =>
+      Object.fromEntries((await member.metrics.lag.get()).values.map((v) => [v.labels.partition, v.value]));
+    try {
+      await eventually("joined", () => member.consumer.ready());
+      await producer.publish(events);
+      // 1 committed of 3: 2 behind on the order's partition; nothing published on the other.
+      await eventually(
+        "lag 2 on the order's partition",
+        async () => (await lagByPartition())[partition] === 2,
+        {
+          state: () => lagByPartition(),
+        },
+      );
+      expect(Object.values(await lagByPartition()).sort()).toEqual([0, 2]);
+      stuck.resolve();
+      await eventually("lag back to 0", async () => {
+        const lag = await lagOf(member);
+        return lag.length === 2 && lag.every((v) => v === 0);
+      });
+      expect(printedIds(member)).toEqual(events.map((e) => e.eventId));
+    } finally {
+      stuck.resolve();
+      await member.consumer.close();
+      await producer.close();
+    }
+  }, 60_000);
 
   test("close() leaves the group at once: another member takes over without a session timeout", async () => {
     const topic = "orders-handover-test";

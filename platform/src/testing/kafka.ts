@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePortRange } from "./pg-cluster.ts";
+import { freePortRange } from "./ports.ts";
 import { runScript } from "./run-script.ts";
 
 export interface TestKafka {
@@ -106,8 +106,9 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<TestKafka> {
     rmSync(dataDir, { recursive: true, force: true });
     live.delete(dataDir);
     lastError = new Error(`scripts/kafka-local.sh start failed (exit ${up.code}):\n${up.output}`);
-    // a port picked a moment ago may have been taken meanwhile: try other ones; anything else is fatal
-    if (!up.output.includes("is taken by another process")) break;
+    // a port picked a moment ago may have been taken meanwhile, before the script looked or before the
+    // JVM bound it (BindException): try other ones; anything else is fatal
+    if (!/is taken by another process|Address already in use/.test(up.output)) break;
   }
   throw lastError;
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePortRange } from "./ports.ts";
 import { runScript } from "./run-script.ts";
 
 export type PgRole = "primary" | "replica";
@@ -161,29 +161,6 @@ async function connectCluster(
         throw new Error(`scripts/pg-cluster.sh destroy failed (exit ${r.code}):\n${r.output}`);
     },
   };
-}
-
-/**
- * A run of `count` consecutive loopback ports that were all free a moment ago. Picked at random
- * below the Linux ephemeral range (32768+), so outgoing connections do not take them meanwhile.
- */
-export async function freePortRange(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + 2 * Math.floor(Math.random() * ((32_000 - 20_000 - count) / 2));
-    const held: net.Server[] = [];
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) {
-      const server = net.createServer();
-      ok = await new Promise<boolean>((resolve) => {
-        server.once("error", () => resolve(false));
-        server.listen(p, "127.0.0.1", () => resolve(true));
-      });
-      if (ok) held.push(server);
-    }
-    await Promise.all(held.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    if (ok) return base;
-  }
-  throw new Error(`no ${count} consecutive free ports found on 127.0.0.1`);
 }
 
 /**

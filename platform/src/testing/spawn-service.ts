@@ -1,5 +1,5 @@
-import * as net from "node:net";
 import type { Subprocess } from "bun";
+import { freePortRange, listeningPorts } from "./ports.ts";
 
 export interface SpawnedService {
   readonly url: string;
@@ -17,31 +17,35 @@ export interface SpawnedService {
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
-/** A port that was free a moment ago: the OS picks it, we release it and hand it to the child. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * Starts a service entry point as a real process (as `just dev` does) and resolves once /readyz
+ * answers 200. For e2e tests and benchmarks: what runs is exactly what users run.
+ *
+ * The port, given through `portEnv`, is picked outside the ephemeral range (freePortRange: no
+ * outgoing connection takes it meanwhile). Another test process may still bind it first: then the
+ * service exits with EADDRINUSE and another port is picked; and it is ready only when the port that
+ * answers is one its own process listens on (/proc), never another process's server.
+ */
+export async function spawnService(entry: string, opts: SpawnOptions): Promise<SpawnedService> {
+  for (let attempt = 0; ; attempt++) {
+    const started = await spawnOn(entry, await freePortRange(1), opts);
+    if (typeof started !== "string") return started;
+    if (attempt >= 4) throw new Error(`${entry}: every port picked was taken meanwhile:\n${started}`);
+  }
 }
 
-/**
- * Starts a service entry point as a real process (as `just dev` does) on a free port, given to it
- * through `portEnv`, and resolves once /readyz answers 200. For e2e tests and benchmarks: what runs
- * is exactly what users run.
- */
-export async function spawnService(
-  entry: string,
-  opts: {
-    portEnv: string;
-    env?: Record<string, string>;
-    timeoutMs?: number;
-    /** "alive": resolve once /healthz answers, for a service started without its dependencies. */
-    until?: "ready" | "alive";
-  },
-): Promise<SpawnedService> {
-  const port = await freePort();
+interface SpawnOptions {
+  portEnv: string;
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** "alive": resolve once /healthz answers, for a service started without its dependencies. */
+  until?: "ready" | "alive";
+}
+
+const PORT_TAKEN = /EADDRINUSE|address already in use|port \d+ in use/i;
+
+/** The service on `port`; what it printed when it exited because the port was taken. */
+async function spawnOn(entry: string, port: number, opts: SpawnOptions): Promise<SpawnedService | string> {
   const child: Subprocess<"ignore", "pipe", "pipe"> = Bun.spawn(["bun", entry], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: "info", ...opts.env, [opts.portEnv]: String(port) },
@@ -54,28 +58,27 @@ export async function spawnService(
     const decoder = new TextDecoder();
     for await (const chunk of stream) printed += decoder.decode(chunk, { stream: true });
   };
-  void collect(child.stdout);
-  void collect(child.stderr);
+  const collected = Promise.all([collect(child.stdout), collect(child.stderr)]);
 
-  const url = `http://127.0.0.1:${port}`;
   const deadline = performance.now() + (opts.timeoutMs ?? 15_000);
   let exited: number | null = null;
   void child.exited.then((code) => {
     exited = code;
   });
+  const url = `http://127.0.0.1:${port}`;
   for (;;) {
-    if (exited !== null) throw new Error(`${entry} exited with ${exited} before it was ready:\n${printed}`);
+    if (exited !== null) {
+      await collected; // all it printed, the reason it exited included
+      if (PORT_TAKEN.test(printed)) return printed;
+      throw new Error(`${entry} exited with ${exited} before it was ready:\n${printed}`);
+    }
     if (performance.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`${entry} was not ready within ${opts.timeoutMs ?? 15_000} ms:\n${printed}`);
     }
-    const ready = await fetch(`${url}/${opts.until === "alive" ? "healthz" : "readyz"}`, {
-      signal: AbortSignal.timeout(2_000),
-    }).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
+    // With WORKERS > 1 the workers (the child's children) hold the port, not the child itself.
+    if ((await answers(url, opts.until)) && listeningPorts(child.pid, { withChildren: true }).includes(port))
+      break;
     await Bun.sleep(50);
   }
   return {
@@ -90,4 +93,13 @@ export async function spawnService(
     kill: (signal) => child.kill(signal),
     exited: child.exited,
   };
+}
+
+async function answers(url: string, until: SpawnOptions["until"]): Promise<boolean> {
+  return await fetch(`${url}/${until === "alive" ? "healthz" : "readyz"}`, {
+    signal: AbortSignal.timeout(2_000),
+  }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }

@@ -5,10 +5,17 @@ import {
   MessagesStreamModes,
   stringDeserializers,
 } from "@platformatic/kafka";
-import { inConsumerSpan, type Logger } from "@route256/platform";
+import { commitIfOwned, inConsumerSpan, type Logger, ownsPartition } from "@route256/platform";
 import type { PaymentOutcome, PaymentResult } from "../../service/apply-payment.ts";
 
 export const PAYMENTS_TOPIC = "payments";
+// Ride out broker outages inside the stream (up to ~5 minutes): a stream opened while the broker is
+// down can stall for good (measured with 2.12.1), so the loop below reopening the stream after an
+// error is the last resort, not the way through an outage.
+const RETRIES = 300;
+const RETRY_DELAY_MS = 1_000;
+/** A commit (a rejoin first, when one is under way) gets the same: longer, and it is stuck. */
+const COMMIT_TIMEOUT_MS = RETRIES * RETRY_DELAY_MS + 30_000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ORDER_ID = /"order_id"\s*:\s*(\d{1,19})\b/;
@@ -54,7 +61,10 @@ export interface PaymentsConsumerOptions {
  * The saga's other half: LOMS consumes payment results. Offsets are committed only after a message
  * is handled; a malformed message is logged, counted and committed (it would never parse: no poison
  * pill); an infrastructure failure stops the stream without committing, and the loop rejoins and
- * reads the message again.
+ * reads the message again. A message of a partition a rebalance gave to another LOMS instance is
+ * left to it: not handled when it was fetched before the rebalance, not committed when the
+ * rebalance came while it was handled (the new owner reads it again; applying a result is
+ * idempotent by its key).
  */
 export class PaymentsConsumer {
   private readonly consumer: Consumer<string, string, string, string>;
@@ -71,11 +81,8 @@ export class PaymentsConsumer {
       autocommit: false, // the default commits as soon as a batch is fetched, before handling
       sessionTimeout: 20_000,
       heartbeatInterval: 2_000,
-      // Ride out broker outages inside the stream (up to ~5 minutes): a stream opened while the
-      // broker is down can stall for good (measured with 2.12.1), so the loop below reopening the
-      // stream after an error is the last resort, not the way through an outage.
-      retries: 300,
-      retryDelay: 1_000,
+      retries: RETRIES,
+      retryDelay: RETRY_DELAY_MS,
     });
   }
 
@@ -92,11 +99,12 @@ export class PaymentsConsumer {
           fallbackMode: MessagesStreamFallbackModes.EARLIEST,
         });
         for await (const message of this.stream) {
+          if (!ownsPartition(this.consumer, PAYMENTS_TOPIC, message.partition)) continue;
           // The payment service's trace (when it sent a traceparent) continues here: the status
           // change and its outbox event, hence the notifier's line, join it.
           const attributes = { "messaging.destination.partition.id": String(message.partition) };
           await inConsumerSpan(PAYMENTS_TOPIC, message.headers, attributes, () => this.handle(message));
-          await message.commit();
+          await commitIfOwned(this.consumer, message, COMMIT_TIMEOUT_MS);
         }
       } catch (err) {
         if (this.stopped) return;
