@@ -1,4 +1,11 @@
-import { type DescMessage, type DescMethodUnary, fromJson, type JsonValue, toJson } from "@bufbuild/protobuf";
+import {
+  type DescField,
+  type DescMessage,
+  type DescMethodUnary,
+  fromJson,
+  type JsonValue,
+  toJson,
+} from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { Elysia, type TSchema, t } from "elysia";
 import { DomainError } from "../errors/domain-error.ts";
@@ -121,15 +128,18 @@ function pathParamsSchema(route: GatewayRoute) {
   for (const name of fields) {
     const field = input.fields.find((f) => f.name === name);
     if (!field) throw new Error(`${route.path}: ${input.typeName} has no field ${name}`);
-    const {
-      type: _type,
-      format: _format,
-      pattern: _pattern,
-      ...keywords
-    } = fieldSchema(field, {}, {}).schema;
-    properties[name] = t.String(keywords);
+    properties[name] = t.String(textKeywords(field));
   }
   return { params: t.Object(properties) };
+}
+
+/**
+ * A field's schema as the text a path segment or query value is: its bounds and description, not
+ * its JSON type (Swagger UI cannot fill a query parameter typed ["string","integer"]).
+ */
+function textKeywords(field: DescField): Record<string, unknown> {
+  const { type: _type, format: _format, pattern: _pattern, ...keywords } = fieldSchema(field, {}, {}).schema;
+  return keywords;
 }
 
 const errorResponse = {
@@ -174,8 +184,8 @@ function openApiDetail(route: GatewayRoute): Record<string, unknown> {
     const queryParameters = input.fields
       .filter((f) => !inPath.has(f.name))
       .map((f) => {
-        const { schema, required } = fieldSchema(f, scratch, {});
-        return { name: f.jsonName, in: "query", required, schema };
+        const { required } = fieldSchema(f, scratch, {});
+        return { name: f.jsonName, in: "query", required, schema: { type: "string", ...textKeywords(f) } };
       });
     return { ...base, parameters: queryParameters };
   }
