@@ -39,16 +39,28 @@ export async function readBody(
 
 async function collect(body: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  let size = 0;
-  // Not `for await`: leaving that loop early destroys a node stream, and an HTTP/2 stream reset
-  // before the answer is sent takes the 413 with it. The rest of the body is simply not read.
+  for await (const chunk of capped(body, max, () => tooLarge(max))) chunks.push(chunk);
+  return concat(chunks);
+}
+
+/**
+ * The body's chunks, failing with `tooBig()` once they pass `max` bytes; the rest is not read.
+ * The body is read by hand, not with `for await`: leaving that loop early destroys a node stream,
+ * and an HTTP/2 stream reset before the answer is sent takes the refusal with it.
+ */
+export async function* capped(
+  body: AsyncIterable<Uint8Array>,
+  max: number,
+  tooBig: () => Error,
+): AsyncIterable<Uint8Array> {
   const reader = body[Symbol.asyncIterator]();
+  let size = 0;
   for (;;) {
     const next = await reader.next();
-    if (next.done) return concat(chunks);
+    if (next.done) return;
     size += next.value.byteLength;
-    if (size > max) throw tooLarge(max);
-    chunks.push(next.value);
+    if (size > max) throw tooBig();
+    yield next.value;
   }
 }
 

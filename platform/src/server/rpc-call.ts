@@ -1,6 +1,6 @@
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
-import { BodyRefused, concat, declaredTooLarge, readBody, tooLarge } from "./body.ts";
+import { BodyRefused, capped, concat, declaredTooLarge, readBody, tooLarge } from "./body.ts";
 import type { HttpLimits } from "./limits.ts";
 import { type RequestInfo, requestInfoKey } from "./request-info.ts";
 import {
@@ -55,7 +55,13 @@ export async function serveRpc(
       throw err;
     }
   } else {
-    body = capped(call.body, limits.maxBodyBytes);
+    const max = limits.maxBodyBytes;
+    // resource_exhausted through Connect, whose stream is already answering
+    body = capped(
+      call.body,
+      max,
+      () => new ConnectError(`request body exceeds ${max} bytes`, Code.ResourceExhausted),
+    );
   }
   const res = await handler({
     httpVersion: call.httpVersion,
@@ -113,21 +119,4 @@ function once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
       yield bytes;
     },
   };
-}
-
-/**
- * A streaming request body that fails (resource_exhausted, through Connect) once it passes `max`
- * bytes. Read by hand, not with `for await`, which would destroy a node stream on the way out and
- * take the answer with it.
- */
-async function* capped(body: AsyncIterable<Uint8Array>, max: number): AsyncIterable<Uint8Array> {
-  const reader = body[Symbol.asyncIterator]();
-  let size = 0;
-  for (;;) {
-    const next = await reader.next();
-    if (next.done) return;
-    size += next.value.byteLength;
-    if (size > max) throw new ConnectError(`request body exceeds ${max} bytes`, Code.ResourceExhausted);
-    yield next.value;
-  }
 }
