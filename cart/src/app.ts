@@ -6,6 +6,7 @@ import {
   createRedisLimiter,
   createRpcMetrics,
   type Logger,
+  type OnePortOptions,
   type RateLimiter,
   type RunningServer,
   rateLimitInterceptor,
@@ -25,7 +26,7 @@ import {
   RedisProductCache,
 } from "./adapters/products/product-cache.ts";
 import { RestProductCatalog } from "./adapters/products/rest-products.ts";
-import { tokenInterceptor } from "./adapters/products/token.ts";
+import { acceptProductsToken, tokenInterceptor } from "./adapters/products/token.ts";
 import { connectCartRedis, type RedisClient } from "./adapters/redis/client.ts";
 import { RedisCartRepository } from "./adapters/redis/redis-carts.ts";
 import type { CartConfig } from "./config.ts";
@@ -36,6 +37,31 @@ import { cartRest, cartRestError } from "./transport/rest.ts";
 export interface RunningCart {
   readonly server: RunningServer;
   close(): Promise<void>;
+}
+
+/**
+ * What cart serves on its port, given its dependencies: the Connect service, the REST routes over it,
+ * and the edge that takes the caller's products token (X-API-KEY) into the call's context.
+ */
+export function cartSurface(deps: CartDeps) {
+  return {
+    services: [CartService],
+    routes: cartRoutes(deps),
+    interceptors: [acceptProductsToken()],
+    rest: cartRest,
+    restError: cartRestError,
+    docs: {
+      title: "cart",
+      version: "1.0.0",
+      description: "User carts and checkout: the course's REST contract and cart.v1.CartService on one port.",
+      protoDocs,
+      examples: {
+        "cart.v1.AddItemRequest": { userId: "1", sku: "1076963", count: 1 },
+        "cart.v1.ListCartRequest": { userId: "1" },
+        "cart.v1.CheckoutRequest": { userId: "1" },
+      },
+    },
+  } satisfies Partial<OnePortOptions>;
 }
 
 /** Composition root of cart: config in, a listening server out. */
@@ -119,22 +145,8 @@ export async function startCart(
     config: config.server,
     logger,
     metrics,
-    services: [CartService],
-    routes: cartRoutes(deps),
-    rest: cartRest,
-    restError: cartRestError,
+    ...cartSurface(deps),
     ready: () => redis?.isReady ?? true,
-    docs: {
-      title: "cart",
-      version: "1.0.0",
-      description: "User carts and checkout: the course's REST contract and cart.v1.CartService on one port.",
-      protoDocs,
-      examples: {
-        "cart.v1.AddItemRequest": { userId: "1", sku: "1076963", count: 1 },
-        "cart.v1.ListCartRequest": { userId: "1" },
-        "cart.v1.CheckoutRequest": { userId: "1" },
-      },
-    },
   });
   logger.info(
     {

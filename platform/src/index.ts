@@ -34,7 +34,12 @@ export {
   type RedisLimiterOptions,
   type RedisScriptClient,
 } from "./ratelimit/redis-limiter.ts";
-export { type OnePortOptions, type RunningServer, serveOnePort } from "./server/one-port.ts";
+export {
+  type OnePortOptions,
+  onePortInProcess,
+  type RunningServer,
+  serveOnePort,
+} from "./server/one-port.ts";
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
 export { runWorkers } from "./server/workers.ts";

@@ -1,5 +1,5 @@
 import { NotEnoughStockError, UnknownProductError } from "../domain/errors.ts";
-import type { CallContext, CartDeps } from "./ports.ts";
+import type { CartDeps } from "./ports.ts";
 
 /**
  * Adds units of a product to a cart. The product must exist (products), and the cart's count after
@@ -8,14 +8,14 @@ import type { CallContext, CartDeps } from "./ports.ts";
  */
 export async function addItem(
   deps: CartDeps,
-  ctx: CallContext,
+  signal: AbortSignal,
   userId: bigint,
   sku: bigint,
   count: number,
 ): Promise<void> {
   const [product, available] = await Promise.all([
-    deps.products.getProduct(sku, ctx),
-    deps.stocks.available(sku, ctx),
+    deps.products.getProduct(sku, signal),
+    deps.stocks.available(sku, signal),
   ]);
   if (!product) throw new UnknownProductError(sku);
   const result = await deps.carts.addWithinLimit(userId, sku, count, available);

@@ -1,14 +1,8 @@
 import type { CartLine, Product } from "../domain/cart.ts";
 
-/**
- * What a call carries from the incoming request down to every outgoing one (Go's context.Context):
- * its cancellation — a client that disconnects cancels the downstream calls — and the caller's
- * products token (X-API-KEY), when it sent one.
- */
-export interface CallContext {
-  readonly signal: AbortSignal;
-  readonly token?: string;
-}
+// Calls to other services take the incoming request's signal: a client that disconnects cancels
+// them. What else the caller sent for them (the products token) rides in the call's async context
+// (adapters/products/token.ts), so these signatures carry domain values only.
 
 export interface CartRepository {
   /** Lines sorted by sku; empty when the user has no cart. */
@@ -31,12 +25,12 @@ export interface CartRepository {
 
 export interface ProductCatalog {
   /** The product, or undefined when products answered not found. Any other failure throws. */
-  getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined>;
+  getProduct(sku: bigint, signal: AbortSignal): Promise<Product | undefined>;
 }
 
 export interface StockService {
   /** Units LOMS can sell now; 0 for an SKU LOMS does not stock. */
-  available(sku: bigint, ctx: CallContext): Promise<number>;
+  available(sku: bigint, signal: AbortSignal): Promise<number>;
 }
 
 export type OrderOutcome =
@@ -45,7 +39,7 @@ export type OrderOutcome =
 
 export interface OrderService {
   /** Creates a LOMS order; `ok: false` when LOMS could not reserve the stock (failed_precondition). */
-  create(userId: bigint, lines: readonly CartLine[], ctx: CallContext): Promise<OrderOutcome>;
+  create(userId: bigint, lines: readonly CartLine[], signal: AbortSignal): Promise<OrderOutcome>;
 }
 
 export interface CartDeps {

@@ -3,17 +3,15 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createLogger, createRpcMetrics, type RunningServer, serveOnePort } from "@route256/platform";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
-import { protoDocs } from "@route256/proto/docs.ts";
 import { MemoryCartRepository } from "../../src/adapters/memory/memory-carts.ts";
+import { cartSurface } from "../../src/app.ts";
 import type { CartDeps } from "../../src/service/ports.ts";
-import { cartRoutes } from "../../src/transport/connect.ts";
-import { cartRest, cartRestError } from "../../src/transport/rest.ts";
 import { aLine, BOOK, COOK, TALES } from "../support/builders.ts";
 import { FakeOrderService, FakeProductCatalog, FakeStockService } from "../support/fakes.ts";
 
 /**
  * The REST contract of SPEC.md (Cart) and cart.v1 over a real port: cart's transports served by
- * serveOnePort as app.ts does, with the downstream services faked in memory.
+ * serveOnePort with app.ts's surface, with the downstream services faked in memory.
  */
 const MAX_INT64 = 9223372036854775807n;
 let server: RunningServer;
@@ -42,11 +40,7 @@ beforeAll(async () => {
     config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs: 1000 },
     logger: createLogger("test", "silent"),
     metrics: createRpcMetrics("cart"),
-    services: [CartService],
-    routes: cartRoutes(deps),
-    rest: cartRest,
-    restError: cartRestError,
-    docs: { title: "cart", version: "test", description: "cart under test", protoDocs },
+    ...cartSurface(deps),
   });
 });
 
@@ -112,7 +106,7 @@ describe("cart REST contract", () => {
 
   test("the caller's X-API-KEY reaches products", async () => {
     await add("42", String(BOOK.sku), 1, { "x-api-key": "user-token" });
-    expect(products.calls.map((c) => c.ctx.token)).toEqual(["user-token"]);
+    expect(products.calls.map((c) => c.token)).toEqual(["user-token"]);
   });
 
   test("DELETE of an item and of the cart: 204, also when absent", async () => {
@@ -183,8 +177,8 @@ describe("cart.v1.CartService over Connect", () => {
     ]);
     expect(list.totalPrice).toBe(BOOK.price + 2 * COOK.price);
     expect((await client.checkout({ userId: 7n }, { headers })).orderId).toBe(1n);
-    expect(products.calls.every((c) => c.ctx.token === "user-token")).toBe(true);
-    expect(orders.calls[0]?.ctx.token).toBe("user-token");
+    expect(products.calls.every((c) => c.token === "user-token")).toBe(true);
+    expect(orders.calls[0]?.token).toBe("user-token");
     await client.deleteItem({ userId: 7n, sku: BOOK.sku });
     await client.clearCart({ userId: 7n });
     expect(await carts.get(7n)).toEqual([]);

@@ -1,6 +1,6 @@
 import { MemoryCartRepository } from "../../src/adapters/memory/memory-carts.ts";
 import type { CartLine, Product } from "../../src/domain/cart.ts";
-import type { CallContext, CartDeps } from "../../src/service/ports.ts";
+import type { CartDeps } from "../../src/service/ports.ts";
 import { FakeOrderService, FakeProductCatalog, FakeStockService } from "./fakes.ts";
 
 /** Products of the shipped catalog (SPEC.md, Products). */
@@ -23,9 +23,9 @@ export function aLine(sku: bigint, count: number): CartLine {
   return { sku, count };
 }
 
-/** A call context with a live signal and, unless given, no token. */
-export function aCallContext(overrides: Partial<CallContext> = {}): CallContext {
-  return { signal: new AbortController().signal, ...overrides };
+/** The signal of a caller that stays. */
+export function aSignal(): AbortSignal {
+  return new AbortController().signal;
 }
 
 /** Cart's dependencies, all in memory, with handles on each fake. */

@@ -1,15 +1,19 @@
+import { productsToken } from "../../src/adapters/products/token.ts";
 import type { CartLine, Product } from "../../src/domain/cart.ts";
-import type {
-  CallContext,
-  OrderOutcome,
-  OrderService,
-  ProductCatalog,
-  StockService,
-} from "../../src/service/ports.ts";
+import type { OrderOutcome, OrderService, ProductCatalog, StockService } from "../../src/service/ports.ts";
 
-export interface ProductCall {
+/** What a call to another service got: its signal, and the products token in its context. */
+export interface CallSeen {
+  readonly signal: AbortSignal;
+  readonly token: string | undefined;
+}
+
+function seen(signal: AbortSignal): CallSeen {
+  return { signal, token: productsToken() };
+}
+
+export interface ProductCall extends CallSeen {
   readonly sku: bigint;
-  readonly ctx: CallContext;
 }
 
 /** A product call parked by FakeProductCatalog.hold until the test lets it answer. */
@@ -54,12 +58,12 @@ export class FakeProductCatalog implements ProductCatalog {
     this.failures.set(sku, error);
   }
 
-  async getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
-    this.calls.push({ sku, ctx });
+  async getProduct(sku: bigint, signal: AbortSignal): Promise<Product | undefined> {
+    this.calls.push({ sku, ...seen(signal) });
     this.active++;
     this.peak = Math.max(this.peak, this.active);
     try {
-      if (this.hold) await this.park(sku, ctx.signal);
+      if (this.hold) await this.park(sku, signal);
       if (this.failures.has(sku)) throw this.failures.get(sku);
       return this.products.get(sku);
     } finally {
@@ -116,16 +120,15 @@ export class FakeStockService implements StockService {
     return this;
   }
 
-  async available(sku: bigint, ctx: CallContext): Promise<number> {
-    this.calls.push({ sku, ctx });
+  async available(sku: bigint, signal: AbortSignal): Promise<number> {
+    this.calls.push({ sku, ...seen(signal) });
     return this.stock.get(sku) ?? 0;
   }
 }
 
-export interface OrderCall {
+export interface OrderCall extends CallSeen {
   readonly userId: bigint;
   readonly lines: CartLine[];
-  readonly ctx: CallContext;
 }
 
 /**
@@ -147,8 +150,8 @@ export class FakeOrderService implements OrderService {
     return this;
   }
 
-  async create(userId: bigint, lines: readonly CartLine[], ctx: CallContext): Promise<OrderOutcome> {
-    this.calls.push({ userId, lines: lines.map((l) => ({ ...l })), ctx });
+  async create(userId: bigint, lines: readonly CartLine[], signal: AbortSignal): Promise<OrderOutcome> {
+    this.calls.push({ userId, lines: lines.map((l) => ({ ...l })), ...seen(signal) });
     await this.during?.();
     if (this.rejection !== undefined) return { ok: false, reason: this.rejection };
     return { ok: true, orderId: this.nextId++ };

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { CachedProductCatalog } from "../../src/adapters/products/cached-catalog.ts";
 import { MemoryProductCache } from "../../src/adapters/products/product-cache.ts";
+import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { rejectionOf, until } from "../support/async.ts";
-import { aCallContext, BOOK, COOK } from "../support/builders.ts";
+import { aSignal, BOOK, COOK } from "../support/builders.ts";
 import { FakeProductCatalog } from "../support/fakes.ts";
 
 const TTL = 1000;
@@ -56,9 +57,9 @@ describe("MemoryProductCache", () => {
 describe("CachedProductCatalog", () => {
   test("a miss asks products and fills the cache; the next lookup is a hit without a products call", async () => {
     const t = setup();
-    expect(await t.catalog.getProduct(BOOK.sku, aCallContext())).toEqual(BOOK);
+    expect(await t.catalog.getProduct(BOOK.sku, aSignal())).toEqual(BOOK);
     expect(await t.cache.get(BOOK.sku)).toEqual(BOOK);
-    expect(await t.catalog.getProduct(BOOK.sku, aCallContext())).toEqual(BOOK);
+    expect(await t.catalog.getProduct(BOOK.sku, aSignal())).toEqual(BOOK);
     expect(t.inner.calls).toHaveLength(1);
     expect(t.stats).toEqual({ hits: 1, misses: 1 });
   });
@@ -66,19 +67,19 @@ describe("CachedProductCatalog", () => {
   test("a product already cached is answered without asking products", async () => {
     const t = setup();
     await t.cache.set(COOK);
-    expect(await t.catalog.getProduct(COOK.sku, aCallContext())).toEqual(COOK);
+    expect(await t.catalog.getProduct(COOK.sku, aSignal())).toEqual(COOK);
     expect(t.inner.calls).toHaveLength(0);
     expect(t.stats).toEqual({ hits: 1, misses: 0 });
   });
 
   test("after the TTL the product is asked for again", async () => {
     const t = setup();
-    await t.catalog.getProduct(BOOK.sku, aCallContext());
+    await t.catalog.getProduct(BOOK.sku, aSignal());
     t.advance(TTL - 1);
-    await t.catalog.getProduct(BOOK.sku, aCallContext());
+    await t.catalog.getProduct(BOOK.sku, aSignal());
     expect(t.inner.calls).toHaveLength(1);
     t.advance(1);
-    await t.catalog.getProduct(BOOK.sku, aCallContext());
+    await t.catalog.getProduct(BOOK.sku, aSignal());
     expect(t.inner.calls).toHaveLength(2);
     expect(t.stats).toEqual({ hits: 1, misses: 2 });
   });
@@ -86,10 +87,10 @@ describe("CachedProductCatalog", () => {
   test("not found is not cached: a product added later shows up on the next call", async () => {
     const t = setup();
     const sku = 404n;
-    expect(await t.catalog.getProduct(sku, aCallContext())).toBeUndefined();
+    expect(await t.catalog.getProduct(sku, aSignal())).toBeUndefined();
     expect(await t.cache.get(sku)).toBeUndefined();
     t.inner.add({ sku, name: "new", price: 5 });
-    expect(await t.catalog.getProduct(sku, aCallContext())).toEqual({ sku, name: "new", price: 5 });
+    expect(await t.catalog.getProduct(sku, aSignal())).toEqual({ sku, name: "new", price: 5 });
     expect(t.inner.calls).toHaveLength(2);
   });
 
@@ -97,20 +98,20 @@ describe("CachedProductCatalog", () => {
     const t = setup();
     const boom = new Error("down");
     t.inner.failWith(BOOK.sku, boom);
-    expect(await rejectionOf(t.catalog.getProduct(BOOK.sku, aCallContext()))).toBe(boom);
+    expect(await rejectionOf(t.catalog.getProduct(BOOK.sku, aSignal()))).toBe(boom);
     expect(await t.cache.get(BOOK.sku)).toBeUndefined();
   });
 
   test("the caller's token reaches products", async () => {
     const t = setup();
-    await t.catalog.getProduct(BOOK.sku, aCallContext({ token: "user-token" }));
-    expect(t.inner.calls[0]?.ctx.token).toBe("user-token");
+    await withProductsToken("user-token", () => t.catalog.getProduct(BOOK.sku, aSignal()));
+    expect(t.inner.calls[0]?.token).toBe("user-token");
   });
 
   test("50 concurrent misses of one sku make exactly one products call and all get the product", async () => {
     const t = setup();
     t.inner.hold = true;
-    const lookups = Array.from({ length: 50 }, () => t.catalog.getProduct(BOOK.sku, aCallContext()));
+    const lookups = Array.from({ length: 50 }, () => t.catalog.getProduct(BOOK.sku, aSignal()));
     await until(() => t.stats.misses === 50);
     await until(() => t.inner.held.length === 1);
     t.inner.releaseAll();
@@ -124,21 +125,21 @@ describe("CachedProductCatalog", () => {
     const t = setup();
     t.inner.hold = true;
     const lookups = [
-      t.catalog.getProduct(BOOK.sku, aCallContext({ token: "a" })),
-      t.catalog.getProduct(BOOK.sku, aCallContext({ token: "b" })),
-      t.catalog.getProduct(BOOK.sku, aCallContext({ token: "a" })),
-      t.catalog.getProduct(BOOK.sku, aCallContext()),
+      withProductsToken("a", () => t.catalog.getProduct(BOOK.sku, aSignal())),
+      withProductsToken("b", () => t.catalog.getProduct(BOOK.sku, aSignal())),
+      withProductsToken("a", () => t.catalog.getProduct(BOOK.sku, aSignal())),
+      t.catalog.getProduct(BOOK.sku, aSignal()),
     ];
     await until(() => t.inner.held.length === 3);
     t.inner.releaseAll();
     await Promise.all(lookups);
-    expect(t.inner.calls.map((c) => c.ctx.token).sort()).toEqual(["a", "b", undefined]);
+    expect(t.inner.calls.map((c) => c.token).sort()).toEqual(["a", "b", undefined]);
   });
 
   test("different skus make separate flights", async () => {
     const t = setup();
     t.inner.hold = true;
-    const lookups = [BOOK.sku, COOK.sku, BOOK.sku].map((sku) => t.catalog.getProduct(sku, aCallContext()));
+    const lookups = [BOOK.sku, COOK.sku, BOOK.sku].map((sku) => t.catalog.getProduct(sku, aSignal()));
     await until(() => t.inner.held.length === 2);
     t.inner.releaseAll();
     expect(await Promise.all(lookups)).toEqual([BOOK, COOK, BOOK]);
@@ -148,11 +149,8 @@ describe("CachedProductCatalog", () => {
     const t = setup();
     t.inner.hold = true;
     const impatient = new AbortController();
-    const first = t.catalog.getProduct(BOOK.sku, aCallContext({ signal: impatient.signal }));
-    const others = [
-      t.catalog.getProduct(BOOK.sku, aCallContext()),
-      t.catalog.getProduct(BOOK.sku, aCallContext()),
-    ];
+    const first = t.catalog.getProduct(BOOK.sku, impatient.signal);
+    const others = [t.catalog.getProduct(BOOK.sku, aSignal()), t.catalog.getProduct(BOOK.sku, aSignal())];
     await until(() => t.stats.misses === 3 && t.inner.held.length === 1);
 
     const reason = new Error("client went away");
@@ -170,7 +168,7 @@ describe("CachedProductCatalog", () => {
     const t = setup();
     t.inner.hold = true;
     const callers = [new AbortController(), new AbortController()];
-    const lookups = callers.map((c) => t.catalog.getProduct(BOOK.sku, aCallContext({ signal: c.signal })));
+    const lookups = callers.map((c) => t.catalog.getProduct(BOOK.sku, c.signal));
     await until(() => t.stats.misses === 2 && t.inner.held.length === 1);
     for (const c of callers) c.abort(new Error("gone"));
     for (const l of lookups) expect(await rejectionOf(l)).toMatchObject({ message: "gone" });

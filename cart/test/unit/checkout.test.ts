@@ -1,21 +1,22 @@
 import { describe, expect, test } from "bun:test";
+import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { CartEmptyError, CheckoutRejectedError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";
 import { checkout } from "../../src/service/checkout.ts";
 import { rejectionOf } from "../support/async.ts";
-import { aCallContext, aCartWorld, aLine, BOOK, COOK, TALES, USER } from "../support/builders.ts";
+import { aCartWorld, aLine, aSignal, BOOK, COOK, TALES, USER } from "../support/builders.ts";
 
 async function worldWithCart() {
   const w = aCartWorld().stock(10, BOOK, COOK, TALES);
-  await addItem(w.deps, aCallContext(), USER, COOK.sku, 1);
-  await addItem(w.deps, aCallContext(), USER, BOOK.sku, 3);
+  await addItem(w.deps, aSignal(), USER, COOK.sku, 1);
+  await addItem(w.deps, aSignal(), USER, BOOK.sku, 3);
   return w;
 }
 
 describe("checkout", () => {
   test("an empty cart is CartEmptyError (not_found) and no order is created", async () => {
     const w = aCartWorld();
-    const err = await rejectionOf(checkout(w.deps, aCallContext(), USER));
+    const err = await rejectionOf(checkout(w.deps, aSignal(), USER));
     expect(err).toBeInstanceOf(CartEmptyError);
     expect(err).toMatchObject({ kind: "not_found" });
     expect(w.orders.calls).toHaveLength(0);
@@ -23,7 +24,7 @@ describe("checkout", () => {
 
   test("orders the cart's lines and returns the order id; the cart is then empty", async () => {
     const w = await worldWithCart();
-    const orderId = await checkout(w.deps, aCallContext(), USER);
+    const orderId = await checkout(w.deps, aSignal(), USER);
     expect(orderId).toBe(1n);
     expect(w.orders.calls).toHaveLength(1);
     expect(w.orders.calls[0]).toMatchObject({
@@ -36,11 +37,11 @@ describe("checkout", () => {
   test("only the ordered units leave the cart: items added while LOMS works stay", async () => {
     const w = await worldWithCart();
     w.orders.during = async () => {
-      await addItem(w.deps, aCallContext(), USER, BOOK.sku, 2);
-      await addItem(w.deps, aCallContext(), USER, TALES.sku, 1);
+      await addItem(w.deps, aSignal(), USER, BOOK.sku, 2);
+      await addItem(w.deps, aSignal(), USER, TALES.sku, 1);
     };
 
-    await checkout(w.deps, aCallContext(), USER);
+    await checkout(w.deps, aSignal(), USER);
 
     expect(w.orders.calls[0]?.lines).toEqual([aLine(BOOK.sku, 3), aLine(COOK.sku, 1)]);
     expect(await w.carts.get(USER)).toEqual([aLine(BOOK.sku, 2), aLine(TALES.sku, 1)]);
@@ -50,7 +51,7 @@ describe("checkout", () => {
     const w = await worldWithCart();
     w.orders.reject("not enough stock for sku 1076963");
 
-    const err = await rejectionOf(checkout(w.deps, aCallContext(), USER));
+    const err = await rejectionOf(checkout(w.deps, aSignal(), USER));
 
     expect(err).toBeInstanceOf(CheckoutRejectedError);
     expect(err).toMatchObject({ kind: "failed_precondition", userId: USER });
@@ -64,20 +65,20 @@ describe("checkout", () => {
     w.orders.during = async () => {
       throw outage;
     };
-    expect(await rejectionOf(checkout(w.deps, aCallContext(), USER))).toBe(outage);
+    expect(await rejectionOf(checkout(w.deps, aSignal(), USER))).toBe(outage);
     expect(await w.carts.get(USER)).toEqual([aLine(BOOK.sku, 3), aLine(COOK.sku, 1)]);
   });
 
-  test("the call context (signal and token) reaches the order service", async () => {
+  test("the caller's signal and products token reach the order service", async () => {
     const w = await worldWithCart();
-    const ctx = aCallContext({ token: "user-token" });
-    await checkout(w.deps, ctx, USER);
-    expect(w.orders.calls[0]?.ctx).toBe(ctx);
+    const signal = aSignal();
+    await withProductsToken("user-token", () => checkout(w.deps, signal, USER));
+    expect(w.orders.calls[0]).toMatchObject({ signal, token: "user-token" });
   });
 
   test("a second checkout after success finds the cart empty", async () => {
     const w = await worldWithCart();
-    await checkout(w.deps, aCallContext(), USER);
-    expect(await rejectionOf(checkout(w.deps, aCallContext(), USER))).toBeInstanceOf(CartEmptyError);
+    await checkout(w.deps, aSignal(), USER);
+    expect(await rejectionOf(checkout(w.deps, aSignal(), USER))).toBeInstanceOf(CartEmptyError);
   });
 });

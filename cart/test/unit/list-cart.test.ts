@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { CartEmptyError, UnknownProductError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";
 import { listCart } from "../../src/service/list-cart.ts";
 import { rejectionOf, until } from "../support/async.ts";
-import { aCallContext, aCartWorld, aProduct, BOOK, COOK, DRESS, TALES, USER } from "../support/builders.ts";
+import { aCartWorld, aProduct, aSignal, BOOK, COOK, DRESS, TALES, USER } from "../support/builders.ts";
 import type { FakeProductCatalog } from "../support/fakes.ts";
 
 function release(products: FakeProductCatalog, sku: bigint) {
@@ -15,7 +16,7 @@ function release(products: FakeProductCatalog, sku: bigint) {
 describe("listCart", () => {
   test("an empty cart is CartEmptyError (not_found) and asks products nothing", async () => {
     const w = aCartWorld();
-    const err = await rejectionOf(listCart(w.deps, aCallContext(), USER));
+    const err = await rejectionOf(listCart(w.deps, aSignal(), USER));
     expect(err).toBeInstanceOf(CartEmptyError);
     expect(err).toMatchObject({ kind: "not_found", userId: USER });
     expect(w.products.calls).toHaveLength(0);
@@ -23,13 +24,13 @@ describe("listCart", () => {
 
   test("items sorted by sku (numerically) with names, prices and counts; total = sum(price * count)", async () => {
     const w = aCartWorld().stock(100, BOOK, COOK, TALES, DRESS);
-    const ctx = aCallContext();
-    await addItem(w.deps, ctx, USER, DRESS.sku, 1);
-    await addItem(w.deps, ctx, USER, TALES.sku, 2);
-    await addItem(w.deps, ctx, USER, BOOK.sku, 3);
-    await addItem(w.deps, ctx, USER, COOK.sku, 1);
+    const signal = aSignal();
+    await addItem(w.deps, signal, USER, DRESS.sku, 1);
+    await addItem(w.deps, signal, USER, TALES.sku, 2);
+    await addItem(w.deps, signal, USER, BOOK.sku, 3);
+    await addItem(w.deps, signal, USER, COOK.sku, 1);
 
-    const view = await listCart(w.deps, ctx, USER);
+    const view = await listCart(w.deps, signal, USER);
 
     expect(view.items).toEqual([
       { ...BOOK, count: 3 },
@@ -44,8 +45,8 @@ describe("listCart", () => {
     const w = aCartWorld().stock(100, BOOK, COOK);
     await w.carts.addWithinLimit(USER, BOOK.sku, 1, 100);
     await w.carts.addWithinLimit(USER, COOK.sku, 1, 100);
-    await listCart(w.deps, aCallContext({ token: "user-token" }), USER);
-    expect(w.products.calls.map((c) => c.ctx.token)).toEqual(["user-token", "user-token"]);
+    await withProductsToken("user-token", () => listCart(w.deps, aSignal(), USER));
+    expect(w.products.calls.map((c) => c.token)).toEqual(["user-token", "user-token"]);
   });
 
   test("products are fetched with at most listConcurrency calls at once, each sku once", async () => {
@@ -55,7 +56,7 @@ describe("listCart", () => {
     for (const p of items) await w.carts.addWithinLimit(USER, p.sku, 1, 10);
     w.products.hold = true;
 
-    const listing = listCart(w.deps, aCallContext(), USER);
+    const listing = listCart(w.deps, aSignal(), USER);
     for (let done = 0; done < items.length; done++) {
       await until(() => w.products.held.length === Math.min(limit, items.length - done));
       expect(w.products.active).toBeLessThanOrEqual(limit);
@@ -70,11 +71,11 @@ describe("listCart", () => {
 
   test("a product that became unknown is UnknownProductError", async () => {
     const w = aCartWorld().stock(10, BOOK, COOK);
-    await addItem(w.deps, aCallContext(), USER, BOOK.sku, 1);
-    await addItem(w.deps, aCallContext(), USER, COOK.sku, 1);
+    await addItem(w.deps, aSignal(), USER, BOOK.sku, 1);
+    await addItem(w.deps, aSignal(), USER, COOK.sku, 1);
     w.products.delete(COOK.sku);
 
-    const err = await rejectionOf(listCart(w.deps, aCallContext(), USER));
+    const err = await rejectionOf(listCart(w.deps, aSignal(), USER));
 
     expect(err).toBeInstanceOf(UnknownProductError);
     expect(err).toMatchObject({ kind: "failed_precondition", sku: COOK.sku });
@@ -89,7 +90,7 @@ describe("listCart", () => {
     w.products.failWith(failing.sku, boom);
     w.products.hold = true;
 
-    const listing = listCart(w.deps, aCallContext(), USER);
+    const listing = listCart(w.deps, aSignal(), USER);
     await until(() => w.products.held.length === 3);
     release(w.products, failing.sku);
 
@@ -97,7 +98,7 @@ describe("listCart", () => {
     expect(w.products.aborted).toBe(2);
     expect(w.products.held).toHaveLength(0);
     expect(w.products.calls).toHaveLength(3);
-    for (const call of w.products.calls) expect(call.ctx.signal.aborted).toBe(true);
+    for (const call of w.products.calls) expect(call.signal.aborted).toBe(true);
   });
 
   test("the caller's signal aborting cancels the lookups and rejects with its reason", async () => {
@@ -107,14 +108,14 @@ describe("listCart", () => {
     w.products.hold = true;
     const caller = new AbortController();
 
-    const listing = listCart(w.deps, aCallContext({ signal: caller.signal }), USER);
+    const listing = listCart(w.deps, caller.signal, USER);
     await until(() => w.products.held.length === 2);
     const reason = new Error("client went away");
     caller.abort(reason);
 
     expect(await rejectionOf(listing)).toBe(reason);
     expect(w.products.aborted).toBe(2);
-    for (const call of w.products.calls) expect(call.ctx.signal.aborted).toBe(true);
+    for (const call of w.products.calls) expect(call.signal.aborted).toBe(true);
   });
 
   test("an already aborted caller makes no lookups", async () => {
@@ -123,7 +124,7 @@ describe("listCart", () => {
     const caller = new AbortController();
     const reason = new Error("gone");
     caller.abort(reason);
-    expect(await rejectionOf(listCart(w.deps, aCallContext({ signal: caller.signal }), USER))).toBe(reason);
+    expect(await rejectionOf(listCart(w.deps, caller.signal, USER))).toBe(reason);
     expect(w.products.calls).toHaveLength(0);
   });
 });

@@ -10,7 +10,7 @@ import {
   rejectionOf,
   until,
 } from "../support/async.ts";
-import { aCallContext, aLine, BOOK, COOK, USER } from "../support/builders.ts";
+import { aLine, aSignal, BOOK, COOK, USER } from "../support/builders.ts";
 
 /**
  * loms.v1 faked in memory: stock per sku (NotFound for the others), and orders that are accepted
@@ -49,25 +49,25 @@ function fakeLoms() {
 describe("LomsClient.available", () => {
   test("the count LOMS answers", async () => {
     const loms = fakeLoms();
-    expect(await loms.client.available(BOOK.sku, aCallContext())).toBe(7);
+    expect(await loms.client.available(BOOK.sku, aSignal())).toBe(7);
   });
 
   test("NotFound (a sku LOMS does not stock) is 0", async () => {
     const loms = fakeLoms();
-    expect(await loms.client.available(COOK.sku, aCallContext())).toBe(0);
+    expect(await loms.client.available(COOK.sku, aSignal())).toBe(0);
   });
 
   test("other errors propagate as a LOMS failure naming the code", async () => {
     const loms = fakeLoms();
     loms.state.stockFailure = new ConnectError("db down", Code.Internal);
     expectDownstreamFailure(
-      await rejectionOf(loms.client.available(BOOK.sku, aCallContext())),
+      await rejectionOf(loms.client.available(BOOK.sku, aSignal())),
       "loms",
       Code.Internal,
     );
     loms.state.stockFailure = new ConnectError("restarting", Code.Unavailable);
     expectDownstreamFailure(
-      await rejectionOf(loms.client.available(BOOK.sku, aCallContext())),
+      await rejectionOf(loms.client.available(BOOK.sku, aSignal())),
       "loms",
       Code.Unavailable,
     );
@@ -77,7 +77,7 @@ describe("LomsClient.available", () => {
 describe("LomsClient.create", () => {
   test("success: ok with the order id; the user and lines reach LOMS", async () => {
     const loms = fakeLoms();
-    const outcome = await loms.client.create(USER, [aLine(BOOK.sku, 3), aLine(COOK.sku, 1)], aCallContext());
+    const outcome = await loms.client.create(USER, [aLine(BOOK.sku, 3), aLine(COOK.sku, 1)], aSignal());
     expect(outcome).toEqual({ ok: true, orderId: 100n });
     expect(loms.orders).toHaveLength(1);
     expect(loms.orders[0]?.userId).toBe(USER);
@@ -90,7 +90,7 @@ describe("LomsClient.create", () => {
   test("FailedPrecondition: not ok, with LOMS's message as the reason", async () => {
     const loms = fakeLoms();
     loms.state.orderFailure = new ConnectError("not enough stock of sku 1076963", Code.FailedPrecondition);
-    expect(await loms.client.create(USER, [aLine(BOOK.sku, 300)], aCallContext())).toEqual({
+    expect(await loms.client.create(USER, [aLine(BOOK.sku, 300)], aSignal())).toEqual({
       ok: false,
       reason: "not enough stock of sku 1076963",
     });
@@ -100,7 +100,7 @@ describe("LomsClient.create", () => {
     const loms = fakeLoms();
     loms.state.orderFailure = new ConnectError("bad user", Code.InvalidArgument);
     expectDownstreamFailure(
-      await rejectionOf(loms.client.create(USER, [aLine(BOOK.sku, 1)], aCallContext())),
+      await rejectionOf(loms.client.create(USER, [aLine(BOOK.sku, 1)], aSignal())),
       "loms",
       Code.InvalidArgument,
     );
@@ -111,7 +111,7 @@ describe("LomsClient.create", () => {
     const gate = deferred();
     loms.state.gate = gate.promise;
     const caller = new AbortController();
-    const creating = loms.client.create(USER, [aLine(BOOK.sku, 1)], aCallContext({ signal: caller.signal }));
+    const creating = loms.client.create(USER, [aLine(BOOK.sku, 1)], caller.signal);
     await until(() => loms.orders.length === 1);
     caller.abort();
     expect((await connectRejectionOf(creating)).code).toBe(Code.Canceled);

@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { Code } from "@connectrpc/connect";
 import { RestProductCatalog } from "../../src/adapters/products/rest-products.ts";
+import { withProductsToken } from "../../src/adapters/products/token.ts";
 import type { Product } from "../../src/domain/cart.ts";
 import {
   connectRejectionOf,
@@ -9,7 +10,7 @@ import {
   rejectionOf,
   until,
 } from "../support/async.ts";
-import { aCallContext, BOOK, COOK } from "../support/builders.ts";
+import { aSignal, BOOK, COOK } from "../support/builders.ts";
 
 const FALLBACK = "testToken";
 const BIG: Product = { sku: 9223372036854775807n, name: "largest sku", price: 1 };
@@ -65,39 +66,39 @@ function restCatalog(retries = 3, baseDelayMs = 1) {
 describe("RestProductCatalog", () => {
   test("200: the product, under the sku asked for (exact even above 2^53)", async () => {
     const { catalog } = restCatalog();
-    expect(await catalog.getProduct(BOOK.sku, aCallContext())).toEqual(BOOK);
-    expect(await catalog.getProduct(BIG.sku, aCallContext())).toEqual(BIG);
+    expect(await catalog.getProduct(BOOK.sku, aSignal())).toEqual(BOOK);
+    expect(await catalog.getProduct(BIG.sku, aSignal())).toEqual(BIG);
     expect(requests.map((r) => r.path)).toEqual([`/product/${BOOK.sku}`, `/product/${BIG.sku}`]);
   });
 
   test("404: undefined, asked once", async () => {
     const { catalog } = restCatalog();
-    expect(await catalog.getProduct(999999n, aCallContext())).toBeUndefined();
+    expect(await catalog.getProduct(999999n, aSignal())).toBeUndefined();
     expect(requests).toHaveLength(1);
   });
 
   test("sends the caller's token as X-API-KEY, else the fallback token", async () => {
     const { catalog } = restCatalog();
-    await catalog.getProduct(BOOK.sku, aCallContext({ token: "user-token" }));
-    await catalog.getProduct(BOOK.sku, aCallContext());
-    await catalog.getProduct(BOOK.sku, aCallContext({ token: "" }));
+    await withProductsToken("user-token", () => catalog.getProduct(BOOK.sku, aSignal()));
+    await catalog.getProduct(BOOK.sku, aSignal());
+    await withProductsToken("", () => catalog.getProduct(BOOK.sku, aSignal()));
     expect(requests.map((r) => r.key)).toEqual(["user-token", FALLBACK, FALLBACK]);
   });
 
   test("429 then 200: retried and succeeds, beforeCall awaited before each attempt", async () => {
     const { catalog, before } = restCatalog();
     script(BOOK.sku, 429);
-    const ctx = aCallContext();
-    expect(await catalog.getProduct(BOOK.sku, ctx)).toEqual(BOOK);
+    const signal = aSignal();
+    expect(await catalog.getProduct(BOOK.sku, signal)).toEqual(BOOK);
     expect(requests).toHaveLength(2);
     expect(before.calls).toBe(2);
-    expect(before.signals.every((s) => s === ctx.signal)).toBe(true);
+    expect(before.signals.every((s) => s === signal)).toBe(true);
   });
 
   test("503 and 502 are retried too", async () => {
     const { catalog } = restCatalog();
     script(COOK.sku, 503, 502);
-    expect(await catalog.getProduct(COOK.sku, aCallContext())).toEqual(COOK);
+    expect(await catalog.getProduct(COOK.sku, aSignal())).toEqual(COOK);
     expect(requests).toHaveLength(3);
   });
 
@@ -105,7 +106,7 @@ describe("RestProductCatalog", () => {
     const { catalog, before } = restCatalog(2);
     script(BOOK.sku, 429, 429, 429, 429);
     expectDownstreamFailure(
-      await rejectionOf(catalog.getProduct(BOOK.sku, aCallContext())),
+      await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())),
       "products",
       Code.ResourceExhausted,
     );
@@ -117,7 +118,7 @@ describe("RestProductCatalog", () => {
     const { catalog } = restCatalog();
     script(BOOK.sku, 500);
     expectDownstreamFailure(
-      await rejectionOf(catalog.getProduct(BOOK.sku, aCallContext())),
+      await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())),
       "products",
       Code.Internal,
     );
@@ -128,7 +129,7 @@ describe("RestProductCatalog", () => {
     const { catalog } = restCatalog();
     script(BOOK.sku, 401);
     expectDownstreamFailure(
-      await rejectionOf(catalog.getProduct(BOOK.sku, aCallContext())),
+      await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())),
       "products",
       Code.Unauthenticated,
     );
@@ -142,7 +143,7 @@ describe("RestProductCatalog", () => {
       waiting++;
       await gate.promise;
     });
-    const lookup = catalog.getProduct(BOOK.sku, aCallContext());
+    const lookup = catalog.getProduct(BOOK.sku, aSignal());
     await until(() => waiting === 1);
     await Bun.sleep(5);
     expect(requests).toHaveLength(0);
@@ -155,7 +156,7 @@ describe("RestProductCatalog", () => {
     const catalog = new RestProductCatalog(baseUrl, FALLBACK, { retries: 3, baseDelayMs: 1 }, async () => {
       throw new Error("limiter closed");
     });
-    const err = await rejectionOf(catalog.getProduct(BOOK.sku, aCallContext()));
+    const err = await rejectionOf(catalog.getProduct(BOOK.sku, aSignal()));
     expectDownstreamFailure(err, "products", Code.Unknown);
     expect((err as Error).message).toContain("limiter closed");
     expect(requests).toHaveLength(0);
@@ -165,7 +166,7 @@ describe("RestProductCatalog", () => {
     const { catalog, before } = restCatalog(3, 60_000);
     script(BOOK.sku, 503);
     const caller = new AbortController();
-    const lookup = catalog.getProduct(BOOK.sku, aCallContext({ signal: caller.signal }));
+    const lookup = catalog.getProduct(BOOK.sku, caller.signal);
     await until(() => requests.length === 1);
     caller.abort();
     const err = await connectRejectionOf(lookup);

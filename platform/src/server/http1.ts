@@ -27,11 +27,41 @@ const EMPTY: AsyncIterable<Uint8Array> = { async *[Symbol.asyncIterator]() {} };
  * the configured ones, answering in each protocol's terms.
  */
 export function serveHttp1(opts: Http1Options): Bun.Server<undefined> {
+  const { routes, fetch } = http1Handlers(opts);
+  return Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    development: false,
+    idleTimeout: 0,
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    routes,
+    fetch,
+    error: (err) => unhandled(opts.logger, err),
+  });
+}
+
+/** Serves one request as the HTTP/1.1 server would, without a socket: the service in process. */
+export function http1InProcess(opts: Http1Options): (req: Request) => Promise<Response> {
+  const { routes, fetch } = http1Handlers(opts);
+  return (req) =>
+    (routes[new URL(req.url).pathname] ?? fetch)(req).catch((err) => unhandled(opts.logger, err));
+}
+
+/** What Bun.serve answers for an error no handler caught (a bug): logged, and a bare 500. */
+function unhandled(logger: Logger, err: unknown): Response {
+  logger.error({ err }, "HTTP/1.1 request failed outside its error handling");
+  return Response.json({ code: 13, message: "internal error", details: [] }, { status: 500 });
+}
+
+type Handler = (req: Request, server?: Bun.Server<undefined>) => Promise<Response>;
+
+/** Bun routes for the RPC paths and the fetch handler for the rest; `server` is absent in process. */
+function http1Handlers(opts: Http1Options): { routes: Record<string, Handler>; fetch: Handler } {
   const { exchanges, limits } = opts;
 
   /** Starts the exchange, and tells the front the hop has a request in flight until it ends. */
-  const begin = (req: Request, server: Bun.Server<undefined>, path: string) => {
-    const ip = server.requestIP(req);
+  const begin = (req: Request, server: Bun.Server<undefined> | undefined, path: string) => {
+    const ip = server?.requestIP(req);
     const hopPort = ip?.port ?? -1;
     const front = opts.front();
     front?.requestStarted(hopPort);
@@ -74,7 +104,7 @@ export function serveHttp1(opts: Http1Options): Bun.Server<undefined> {
     );
   };
 
-  const routes: Record<string, (req: Request, server: Bun.Server<undefined>) => Promise<Response>> = {};
+  const routes: Record<string, Handler> = {};
   for (const [path, handler] of opts.rpc) {
     routes[path] = async (req, server) => {
       const { exchange, end } = begin(req, server, path);
@@ -102,32 +132,21 @@ export function serveHttp1(opts: Http1Options): Bun.Server<undefined> {
     };
   }
 
-  return Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    development: false,
-    idleTimeout: 0,
-    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    routes,
-    async fetch(req, server) {
-      const url = new URL(req.url);
-      const { exchange, end } = begin(req, server, url.pathname + url.search);
-      try {
-        const response = await opts.rest(req, exchange.info);
-        response.headers.set("x-request-id", exchange.info.id);
-        if (opts.draining()) response.headers.set("connection", "close");
-        end(req.signal.aborted ? 499 : response.status);
-        return response;
-      } catch (err) {
-        end(500);
-        throw err;
-      }
-    },
-    error(err) {
-      opts.logger.error({ err }, "HTTP/1.1 request failed outside its error handling");
-      return Response.json({ code: 13, message: "internal error", details: [] }, { status: 500 });
-    },
-  });
+  const fetch: Handler = async (req, server) => {
+    const url = new URL(req.url);
+    const { exchange, end } = begin(req, server, url.pathname + url.search);
+    try {
+      const response = await opts.rest(req, exchange.info);
+      response.headers.set("x-request-id", exchange.info.id);
+      if (opts.draining()) response.headers.set("connection", "close");
+      end(req.signal.aborted ? 499 : response.status);
+      return response;
+    } catch (err) {
+      end(500);
+      throw err;
+    }
+  };
+  return { routes, fetch };
 }
 
 /** A streamed body that reports when it has been sent whole, or cut short. */

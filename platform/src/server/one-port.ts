@@ -15,7 +15,7 @@ import type { RpcMetrics } from "../metrics.ts";
 import { nameHttpSpan } from "../tracing/http.ts";
 import { Exchanges } from "./exchange.ts";
 import { type Front, listenFront } from "./front.ts";
-import { serveHttp1 } from "./http1.ts";
+import { http1InProcess, serveHttp1 } from "./http1.ts";
 import { serveHttp2 } from "./http2.ts";
 import { DEFAULT_LIMITS, type HttpLimits } from "./limits.ts";
 import { requestInfoOf } from "./request-info.ts";
@@ -77,70 +77,11 @@ export interface RunningServer {
  */
 export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer> {
   const { config, logger, metrics } = opts;
-  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...config.http };
-  const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
   let draining = false;
-  const ready = async () => !draining && ((await opts.ready?.()) ?? true);
-  // Every port also speaks gRPC health (following readiness) and server reflection, so grpcurl,
-  // buf curl, Postman and Kubernetes' gRPC probes work without the .proto files.
   const drainStarted = new AbortController();
-  const readiness = new Readiness(ready, drainStarted.signal);
-  const served = [...opts.services, HealthService, ...reflectionServices];
-  const schema = new ServerSchema(served);
-  // Without the service's own interceptors (auth, rate caps, injected latency): probes and schema
-  // tools carry no credentials, and must not use up a caller's quota.
-  const platformOnly = serverInterceptors(logger, metrics);
-  const rpc = createRpcRouter(
-    (router) => {
-      opts.routes(router);
-      serveHealth(router, readiness, served, platformOnly);
-      serveReflection(router, schema, platformOnly, drainStarted.signal);
-    },
-    {
-      interceptors,
-      readMaxBytes: limits.maxBodyBytes,
-      acceptCompression: [compressionGzip, compressionBrotli],
-    },
-  );
-
-  // One error handler for every REST route of this service, registered before the plugins so it
-  // covers them all (Elysia applies a handler only to routes added after it). Each service picks
-  // the body its REST clients expect; the status always comes from errors/codes.ts.
-  const restError = opts.restError ?? ((f: RestFailure) => ({ status: f.status, body: gatewayErrorBody(f) }));
-  const app: AnyElysia = new Elysia()
-    .onError(({ code, error, set, request }) => {
-      const path = new URL(request.url).pathname;
-      const allow = code === "NOT_FOUND" ? allowedMethods(app, path) : [];
-      if (allow.length > 0) {
-        set.headers.allow = allow.join(", ");
-        const failure = {
-          status: 405,
-          code: Code.Unimplemented,
-          message: `method ${request.method} is not allowed on ${path}`,
-        };
-        set.status = 405;
-        return restError(failure).body;
-      }
-      const failure = frameworkFailure(code, error) ?? restFailure(error);
-      if (failure.status >= 500) {
-        const info = requestInfoOf(request);
-        if (info) info.errorLogged = true;
-        logger.error({ err: error, requestId: info?.id }, "REST request failed");
-      }
-      const answer = restError(failure);
-      set.status = answer.status;
-      return answer.body;
-    })
-    .onBeforeHandle({ as: "global" }, ({ request, route }) => nameHttpSpan(request.method, route));
-  app
-    .use(opsRoutes({ registry: metrics.registry, ready }))
-    .use(adminRoutes({ service: opts.docs.title, admin: config.admin }))
-    .use(docsRoutes({ ...opts.docs, services: opts.services }));
-  if (opts.rest) app.use(opts.rest(rpc.local));
-
+  const { rpc, rest, limits } = assemble(opts, () => draining, drainStarted.signal);
   serveMetrics(metrics.registry); // in a worker: its part of every scrape (workers.ts)
   const exchanges = new Exchanges(logger);
-  const rest = restHandler(app, limits, restError);
   let front: Front | undefined;
   const h1 = serveHttp1({
     rpc: rpc.handlers,
@@ -186,4 +127,87 @@ export async function serveOnePort(opts: OnePortOptions): Promise<RunningServer>
       return closing;
     },
   };
+}
+
+/**
+ * The same service without a socket: every request runs through what the HTTP/1.1 server runs for
+ * it (Connect handlers for RPC paths; REST, docs and ops through the Elysia app; body limits,
+ * interceptors, error mapping, access log), so tests call a service's whole HTTP surface in
+ * process: `await handle(new Request("http://cart/user/1/cart"))`. No front, no HTTP/2, no drain.
+ */
+export function onePortInProcess(opts: OnePortOptions): (request: Request) => Promise<Response> {
+  const { rpc, rest, limits } = assemble(opts, () => false, new AbortController().signal);
+  return http1InProcess({
+    rpc: rpc.handlers,
+    rest,
+    limits,
+    exchanges: new Exchanges(opts.logger),
+    logger: opts.logger,
+    front: () => undefined,
+    draining: () => false,
+  });
+}
+
+/** The Connect router and the REST handler of a service: what both HTTP versions serve. */
+function assemble(opts: OnePortOptions, draining: () => boolean, drainStarted: AbortSignal) {
+  const { config, logger, metrics } = opts;
+  const limits: HttpLimits = { ...DEFAULT_LIMITS, ...config.http };
+  const interceptors = serverInterceptors(logger, metrics, opts.interceptors);
+  const ready = async () => !draining() && ((await opts.ready?.()) ?? true);
+  // Every port also speaks gRPC health (following readiness) and server reflection, so grpcurl,
+  // buf curl, Postman and Kubernetes' gRPC probes work without the .proto files.
+  const readiness = new Readiness(ready, drainStarted);
+  const served = [...opts.services, HealthService, ...reflectionServices];
+  const schema = new ServerSchema(served);
+  // Without the service's own interceptors (auth, rate caps, injected latency): probes and schema
+  // tools carry no credentials, and must not use up a caller's quota.
+  const platformOnly = serverInterceptors(logger, metrics);
+  const rpc = createRpcRouter(
+    (router) => {
+      opts.routes(router);
+      serveHealth(router, readiness, served, platformOnly);
+      serveReflection(router, schema, platformOnly, drainStarted);
+    },
+    {
+      interceptors,
+      readMaxBytes: limits.maxBodyBytes,
+      acceptCompression: [compressionGzip, compressionBrotli],
+    },
+  );
+
+  // One error handler for every REST route of this service, registered before the plugins so it
+  // covers them all (Elysia applies a handler only to routes added after it). Each service picks
+  // the body its REST clients expect; the status always comes from errors/codes.ts.
+  const restError = opts.restError ?? ((f: RestFailure) => ({ status: f.status, body: gatewayErrorBody(f) }));
+  const app: AnyElysia = new Elysia()
+    .onError(({ code, error, set, request }) => {
+      const path = new URL(request.url).pathname;
+      const allow = code === "NOT_FOUND" ? allowedMethods(app, path) : [];
+      if (allow.length > 0) {
+        set.headers.allow = allow.join(", ");
+        const failure = {
+          status: 405,
+          code: Code.Unimplemented,
+          message: `method ${request.method} is not allowed on ${path}`,
+        };
+        set.status = 405;
+        return restError(failure).body;
+      }
+      const failure = frameworkFailure(code, error) ?? restFailure(error);
+      if (failure.status >= 500) {
+        const info = requestInfoOf(request);
+        if (info) info.errorLogged = true;
+        logger.error({ err: error, requestId: info?.id }, "REST request failed");
+      }
+      const answer = restError(failure);
+      set.status = answer.status;
+      return answer.body;
+    })
+    .onBeforeHandle({ as: "global" }, ({ request, route }) => nameHttpSpan(request.method, route));
+  app
+    .use(opsRoutes({ registry: metrics.registry, ready }))
+    .use(adminRoutes({ service: opts.docs.title, admin: config.admin }))
+    .use(docsRoutes({ ...opts.docs, services: opts.services }));
+  if (opts.rest) app.use(opts.rest(rpc.local));
+  return { rpc, rest: restHandler(app, limits, restError), limits };
 }

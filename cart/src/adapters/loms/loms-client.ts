@@ -2,7 +2,7 @@ import { Code, ConnectError, createClient, type Transport } from "@connectrpc/co
 import { OrderService as LomsOrders } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService as LomsStocks } from "@route256/proto/loms/v1/stock_pb.ts";
 import type { CartLine } from "../../domain/cart.ts";
-import type { CallContext, OrderOutcome, OrderService, StockService } from "../../service/ports.ts";
+import type { OrderOutcome, OrderService, StockService } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";
 
 /** LOMS through its generated Connect clients. The caller's signal cancels the call. */
@@ -15,9 +15,9 @@ export class LomsClient implements StockService, OrderService {
     this.orders = createClient(LomsOrders, transport);
   }
 
-  async available(sku: bigint, ctx: CallContext): Promise<number> {
+  async available(sku: bigint, signal: AbortSignal): Promise<number> {
     try {
-      return (await this.stocks.stocksInfo({ sku }, { signal: ctx.signal })).count;
+      return (await this.stocks.stocksInfo({ sku }, { signal })).count;
     } catch (err) {
       // An SKU LOMS does not stock has nothing to sell; anything else is a real failure.
       if (ConnectError.from(err).code === Code.NotFound) return 0;
@@ -25,9 +25,9 @@ export class LomsClient implements StockService, OrderService {
     }
   }
 
-  async create(userId: bigint, lines: readonly CartLine[], ctx: CallContext): Promise<OrderOutcome> {
+  async create(userId: bigint, lines: readonly CartLine[], signal: AbortSignal): Promise<OrderOutcome> {
     try {
-      const res = await this.orders.orderCreate({ userId, items: [...lines] }, { signal: ctx.signal });
+      const res = await this.orders.orderCreate({ userId, items: [...lines] }, { signal });
       return { ok: true, orderId: res.orderId };
     } catch (err) {
       const e = ConnectError.from(err);

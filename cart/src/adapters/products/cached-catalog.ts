@@ -1,7 +1,8 @@
 import { SingleFlight } from "@route256/platform";
 import type { Product } from "../../domain/cart.ts";
-import type { CallContext, ProductCatalog } from "../../service/ports.ts";
+import type { ProductCatalog } from "../../service/ports.ts";
 import type { ProductCache } from "./product-cache.ts";
+import { productsToken } from "./token.ts";
 
 export interface CacheStats {
   onHit?(): void;
@@ -22,7 +23,7 @@ export class CachedProductCatalog implements ProductCatalog {
     private readonly stats: CacheStats = {},
   ) {}
 
-  async getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
+  async getProduct(sku: bigint, callerSignal: AbortSignal): Promise<Product | undefined> {
     const cached = await this.cache.get(sku);
     if (cached) {
       this.stats.onHit?.();
@@ -31,13 +32,13 @@ export class CachedProductCatalog implements ProductCatalog {
     this.stats.onMiss?.();
     // The token is part of the key: one caller's bad token must not fail another's lookup.
     return this.flight.do(
-      `${sku}:${ctx.token ?? ""}`,
+      `${sku}:${productsToken() ?? ""}`,
       async (signal) => {
-        const product = await this.inner.getProduct(sku, { ...ctx, signal });
+        const product = await this.inner.getProduct(sku, signal);
         if (product) await this.cache.set(product);
         return product;
       },
-      ctx.signal,
+      callerSignal,
     );
   }
 }

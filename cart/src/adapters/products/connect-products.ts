@@ -1,9 +1,8 @@
-import { Code, ConnectError, createClient, createContextValues, type Transport } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import type { Product } from "../../domain/cart.ts";
-import type { CallContext, ProductCatalog } from "../../service/ports.ts";
+import type { ProductCatalog } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";
-import { productsTokenKey } from "./token.ts";
 
 /**
  * products.v1.ProductService through its generated client. The transport carries the interceptors
@@ -16,12 +15,9 @@ export class ConnectProductCatalog implements ProductCatalog {
     this.client = createClient(ProductService, transport);
   }
 
-  async getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
+  async getProduct(sku: bigint, signal: AbortSignal): Promise<Product | undefined> {
     try {
-      const res = await this.client.getProduct(
-        { sku },
-        { signal: ctx.signal, contextValues: createContextValues().set(productsTokenKey, ctx.token) },
-      );
+      const res = await this.client.getProduct({ sku }, { signal });
       const p = res.product;
       return p && { sku: p.sku, name: p.name, price: p.price };
     } catch (err) {

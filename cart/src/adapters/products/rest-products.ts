@@ -2,8 +2,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
 import { injectInto, inSpan, type RetryOptions, withRetry } from "@route256/platform";
 import type { Product } from "../../domain/cart.ts";
-import type { CallContext, ProductCatalog } from "../../service/ports.ts";
+import type { ProductCatalog } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";
+import { productsToken } from "./token.ts";
 
 /**
  * The course's product-service REST contract: GET /product/{sku} with X-API-KEY. Selected by
@@ -19,21 +20,21 @@ export class RestProductCatalog implements ProductCatalog {
     private readonly beforeCall: (signal: AbortSignal) => Promise<void> = async () => {},
   ) {}
 
-  async getProduct(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
+  async getProduct(sku: bigint, signal: AbortSignal): Promise<Product | undefined> {
     try {
-      return await withRetry(() => this.attempt(sku, ctx), this.retry, ctx.signal);
+      return await withRetry(() => this.attempt(sku, signal), this.retry, signal);
     } catch (err) {
       throw downstreamFailure("products", err);
     }
   }
 
-  private async attempt(sku: bigint, ctx: CallContext): Promise<Product | undefined> {
-    await this.beforeCall(ctx.signal);
+  private async attempt(sku: bigint, signal: AbortSignal): Promise<Product | undefined> {
+    await this.beforeCall(signal);
     const attrs = { "http.request.method": "GET", "url.template": "/product/{sku}" };
     return inSpan("GET /product/{sku}", { kind: SpanKind.CLIENT, attributes: attrs }, async (span) => {
-      const headers: Record<string, string> = { "x-api-key": ctx.token || this.fallbackToken };
+      const headers: Record<string, string> = { "x-api-key": productsToken() || this.fallbackToken };
       injectInto(headers); // traceparent: products continues this trace
-      const res = await fetch(`${this.baseUrl}/product/${sku}`, { headers, signal: ctx.signal });
+      const res = await fetch(`${this.baseUrl}/product/${sku}`, { headers, signal });
       span.setAttribute("http.response.status_code", res.status);
       if (res.status === 404) return undefined;
       if (!res.ok) throw new ConnectError(`products answered HTTP ${res.status}`, codeOfStatus(res.status));
