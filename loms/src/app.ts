@@ -2,6 +2,7 @@ import {
   createLogger,
   createRpcMetrics,
   type Logger,
+  type OnePortOptions,
   type RunningServer,
   serveOnePort,
 } from "@route256/platform";
@@ -85,6 +86,29 @@ export async function openLomsStorage(
   }
 }
 
+/** What LOMS serves on its port, given its dependencies: the Connect services and the REST gateway. */
+export function lomsSurface(deps: LomsDeps) {
+  return {
+    services: [OrderService, StockService],
+    routes: lomsRoutes(deps),
+    rest: lomsGateway,
+    docs: {
+      title: "loms",
+      version: "1.0.0",
+      description:
+        "Logistics and Order Management System: orders and stocks. Connect, gRPC, gRPC-Web and the course's REST gateway on one port.",
+      protoDocs,
+      examples: {
+        "loms.v1.OrderCreateRequest": { userId: "1", items: [{ sku: "1076963", count: 1 }] },
+        "loms.v1.OrderInfoRequest": { orderId: "1" },
+        "loms.v1.OrderPayRequest": { orderId: "1" },
+        "loms.v1.OrderCancelRequest": { orderId: "1" },
+        "loms.v1.StocksInfoRequest": { sku: "1076963" },
+      },
+    },
+  } satisfies Partial<OnePortOptions>;
+}
+
 /** Composition root of LOMS: config in, a listening server and its background jobs out. */
 export async function startLoms(
   config: LomsConfig,
@@ -113,24 +137,8 @@ export async function startLoms(
     config: config.server,
     logger,
     metrics,
-    services: [OrderService, StockService],
-    routes: lomsRoutes(deps),
-    rest: lomsGateway,
+    ...lomsSurface(deps),
     ready: () => storage.ready(),
-    docs: {
-      title: "loms",
-      version: "1.0.0",
-      description:
-        "Logistics and Order Management System: orders and stocks. Connect, gRPC, gRPC-Web and the course's REST gateway on one port.",
-      protoDocs,
-      examples: {
-        "loms.v1.OrderCreateRequest": { userId: "1", items: [{ sku: "1076963", count: 1 }] },
-        "loms.v1.OrderInfoRequest": { orderId: "1" },
-        "loms.v1.OrderPayRequest": { orderId: "1" },
-        "loms.v1.OrderCancelRequest": { orderId: "1" },
-        "loms.v1.StocksInfoRequest": { sku: "1076963" },
-      },
-    },
   });
   const jobs = [
     await startOutboxRelay(storage.outbox, events.publisher, {

@@ -3,6 +3,8 @@ import {
   createLogger,
   createRpcMetrics,
   type Logger,
+  type OnePortOptions,
+  type RestFailure,
   type RunningServer,
   serveOnePort,
 } from "@route256/platform";
@@ -29,12 +31,6 @@ export async function startProducts(
 ): Promise<RunningServer> {
   const logger = deps.logger ?? createLogger("products", config.server.logLevel, config.server.logFormat);
   const catalog = deps.catalog ?? (await loadCatalog());
-  // Order: the cap counts every request, the latency delays every answer, then the token check.
-  const interceptors: Interceptor[] = [];
-  if (config.rpsLimit > 0) interceptors.push(capInterceptor(new RequestCap(config.rpsLimit)));
-  if (config.latencyMs > 0) interceptors.push(latencyInterceptor(config.latencyMs));
-  interceptors.push(authInterceptor(new Set(config.tokens)));
-
   logger.info(
     { products: catalog.size, latencyMs: config.latencyMs, rpsLimit: config.rpsLimit },
     "catalog loaded",
@@ -43,11 +39,29 @@ export async function startProducts(
     config: config.server,
     logger,
     metrics: createRpcMetrics("products"),
+    ...productsSurface(catalog, config),
+  });
+}
+
+/**
+ * What products serves on its port: the Connect service behind its access rules (the optional
+ * request cap and latency, then the token check) and the course's REST routes over it.
+ */
+export function productsSurface(
+  catalog: Catalog,
+  access: Pick<ProductsConfig, "rpsLimit" | "latencyMs" | "tokens">,
+) {
+  // Order: the cap counts every request, the latency delays every answer, then the token check.
+  const interceptors: Interceptor[] = [];
+  if (access.rpsLimit > 0) interceptors.push(capInterceptor(new RequestCap(access.rpsLimit)));
+  if (access.latencyMs > 0) interceptors.push(latencyInterceptor(access.latencyMs));
+  interceptors.push(authInterceptor(new Set(access.tokens)));
+  return {
     services: [ProductService],
     routes: productRoutes(catalog),
     interceptors,
     rest: productsRest,
-    restError: (failure) => ({ status: failure.status, body: courseErrorBody(failure) }),
+    restError: (failure: RestFailure) => ({ status: failure.status, body: courseErrorBody(failure) }),
     docs: {
       title: "products",
       version: "1.0.0",
@@ -64,5 +78,5 @@ export async function startProducts(
         security: [{ apiKey: [] }],
       },
     },
-  });
+  } satisfies Partial<OnePortOptions>;
 }

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, test } from "bun:test";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { createLogger, createRpcMetrics, type RunningServer, serveOnePort } from "@route256/platform";
+import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { MemoryCartRepository } from "../../src/adapters/memory/memory-carts.ts";
 import { cartSurface } from "../../src/app.ts";
@@ -10,43 +10,38 @@ import { aLine, BOOK, COOK, TALES } from "../support/builders.ts";
 import { FakeOrderService, FakeProductCatalog, FakeStockService } from "../support/fakes.ts";
 
 /**
- * The REST contract of SPEC.md (Cart) and cart.v1 over a real port: cart's transports served by
- * serveOnePort with app.ts's surface, with the downstream services faked in memory.
+ * Cart's whole HTTP surface in process — the REST contract of SPEC.md (Cart) and cart.v1 over
+ * Connect — called without a socket (onePortInProcess: the handlers the HTTP/1.1 server runs) with
+ * app.ts's surface and the downstream services faked in memory.
  */
 const MAX_INT64 = 9223372036854775807n;
-let server: RunningServer;
 let carts: MemoryCartRepository;
 let products: FakeProductCatalog;
 let stocks: FakeStockService;
 let orders: FakeOrderService;
 
-beforeAll(async () => {
-  const deps: CartDeps = {
-    get carts() {
-      return carts;
-    },
-    get products() {
-      return products;
-    },
-    get stocks() {
-      return stocks;
-    },
-    get orders() {
-      return orders;
-    },
-    listConcurrency: 4,
-  };
-  server = await serveOnePort({
-    config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs: 1000 },
-    logger: createLogger("test", "silent"),
-    metrics: createRpcMetrics("cart"),
-    ...cartSurface(deps),
-  });
+const deps: CartDeps = {
+  get carts() {
+    return carts;
+  },
+  get products() {
+    return products;
+  },
+  get stocks() {
+    return stocks;
+  },
+  get orders() {
+    return orders;
+  },
+  listConcurrency: 4,
+};
+const handle = onePortInProcess({
+  config: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs: 1000 },
+  logger: createLogger("test", "silent"),
+  metrics: createRpcMetrics("cart"),
+  ...cartSurface(deps),
 });
-
-afterAll(async () => {
-  await server.close();
-});
+const BASE = "http://cart.test";
 
 beforeEach(() => {
   carts = new MemoryCartRepository();
@@ -56,11 +51,13 @@ beforeEach(() => {
 });
 
 function call(method: string, path: string, body?: string, headers: Record<string, string> = {}) {
-  return fetch(`${server.url}${path}`, {
-    method,
-    headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    ...(body === undefined ? {} : { body }),
-  });
+  return handle(
+    new Request(`${BASE}${path}`, {
+      method,
+      headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
+      ...(body === undefined ? {} : { body }),
+    }),
+  );
 }
 
 const add = (user: string, sku: string, count: unknown, headers?: Record<string, string>) =>
@@ -91,17 +88,19 @@ describe("cart REST contract", () => {
   });
 
   test.each([
-    ["count 0", "42", "1076963", JSON.stringify({ count: 0 })],
-    ["negative count", "42", "1076963", JSON.stringify({ count: -1 })],
-    ["fractional count", "42", "1076963", JSON.stringify({ count: 1.5 })],
-    ["count as a string", "42", "1076963", JSON.stringify({ count: "1" })],
-    ["bad JSON", "42", "1076963", "{count:"],
-    ["user 0", "0", "1076963", JSON.stringify({ count: 1 })],
-    ["user not a number", "abc", "1076963", JSON.stringify({ count: 1 })],
-    ["sku 0", "42", "0", JSON.stringify({ count: 1 })],
-  ])("POST: 400 for %s", async (_, user, sku, body) => {
-    await expectError(await call("POST", `/user/${user}/cart/${sku}`, body), 400);
+    ["count 0", "42", "1076963", JSON.stringify({ count: 0 }), "count"],
+    ["negative count", "42", "1076963", JSON.stringify({ count: -1 }), "count"],
+    ["fractional count", "42", "1076963", JSON.stringify({ count: 1.5 }), "count"],
+    ["count as a string", "42", "1076963", JSON.stringify({ count: "1" }), "count"],
+    ["an unknown body key", "42", "1076963", JSON.stringify({ count: 1, bogus: 1 }), "bogus"],
+    ["bad JSON", "42", "1076963", "{count:", "JSON"],
+    ["user 0", "0", "1076963", JSON.stringify({ count: 1 }), "user_id"],
+    ["user not a number", "abc", "1076963", JSON.stringify({ count: 1 }), "user_id"],
+    ["sku 0", "42", "0", JSON.stringify({ count: 1 }), "sku"],
+  ])("POST: 400 for %s, naming what is wrong; nothing changes", async (_, user, sku, body, named) => {
+    expect(await expectError(await call("POST", `/user/${user}/cart/${sku}`, body), 400)).toContain(named);
     expect(products.calls).toHaveLength(0);
+    expect(await carts.get(42n)).toEqual([]);
   });
 
   test("the caller's X-API-KEY reaches products", async () => {
@@ -165,8 +164,14 @@ describe("cart REST contract", () => {
 });
 
 describe("cart.v1.CartService over Connect", () => {
+  // Connect's own client, its fetch going to the service in process.
+  const inProcessFetch = (input: RequestInfo | URL, init?: RequestInit) => handle(new Request(input, init));
+  const client = createClient(
+    CartService,
+    createConnectTransport({ baseUrl: BASE, fetch: inProcessFetch as typeof fetch }),
+  );
+
   test("add, list and checkout with the caller's x-api-key", async () => {
-    const client = createClient(CartService, createConnectTransport({ baseUrl: server.url }));
     const headers = { "x-api-key": "user-token" };
     await client.addItem({ userId: 7n, sku: COOK.sku, count: 2 }, { headers });
     await client.addItem({ userId: 7n, sku: BOOK.sku, count: 1 }, { headers });
@@ -182,5 +187,73 @@ describe("cart.v1.CartService over Connect", () => {
     await client.deleteItem({ userId: 7n, sku: BOOK.sku });
     await client.clearCart({ userId: 7n });
     expect(await carts.get(7n)).toEqual([]);
+  });
+});
+
+describe("Connect JSON on the wire", () => {
+  const rpc = (method: string, body: unknown) =>
+    call("POST", `/cart.v1.CartService/${method}`, JSON.stringify(body));
+
+  async function expectConnectError(res: Response, status: number, code: string) {
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { code: string; message: string };
+    expect(body.code).toBe(code);
+    return body.message;
+  }
+
+  test("int64 ids as JSON strings; the answer is the proto's JSON form", async () => {
+    expect((await rpc("AddItem", { userId: "42", sku: String(BOOK.sku), count: 2 })).status).toBe(200);
+    const res = await rpc("ListCart", { userId: "42" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      items: [{ sku: String(BOOK.sku), name: BOOK.name, count: 2, price: BOOK.price }],
+      totalPrice: 2 * BOOK.price,
+    });
+  });
+
+  test.each([
+    ["count 0", { userId: "42", sku: String(BOOK.sku), count: 0 }, "count"],
+    ["user 0", { userId: "0", sku: String(BOOK.sku), count: 1 }, "user_id"],
+    ["sku 0", { userId: "42", sku: "0", count: 1 }, "sku"],
+  ])("invalid_argument (400) for %s, naming the field; nothing changes", async (_, body, field) => {
+    expect(await expectConnectError(await rpc("AddItem", body), 400, "invalid_argument")).toContain(field);
+    expect(products.calls).toHaveLength(0);
+    expect(await carts.get(42n)).toEqual([]);
+  });
+
+  test("an empty cart is not_found (404); an unknown product is failed_precondition", async () => {
+    await expectConnectError(await rpc("ListCart", { userId: "42" }), 404, "not_found");
+    const unknown = await rpc("AddItem", { userId: "42", sku: "404", count: 1 });
+    expect(await expectConnectError(unknown, 400, "failed_precondition")).toContain("404");
+  });
+
+  test("the x-api-key of a Connect call reaches products", async () => {
+    const res = await call(
+      "POST",
+      "/cart.v1.CartService/AddItem",
+      JSON.stringify({ userId: "42", sku: String(BOOK.sku), count: 1 }),
+      { "x-api-key": "connect-token" },
+    );
+    expect(res.status).toBe(200);
+    expect(products.calls.map((c) => c.token)).toEqual(["connect-token"]);
+  });
+});
+
+describe("ops and docs on the same surface", () => {
+  test("/healthz, /readyz and /metrics answer; /openapi.json lists REST and Connect paths", async () => {
+    expect((await call("GET", "/healthz")).status).toBe(200);
+    expect((await call("GET", "/readyz")).status).toBe(200);
+    expect(await (await call("GET", "/metrics")).text()).toContain("rpc_server_requests_total");
+    const doc = (await (await call("GET", "/openapi.json")).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/user/{user_id}/cart", "/cart.v1.CartService/AddItem"]),
+    );
+  });
+
+  test("an unknown path is 404, a known path with another method 405 with Allow", async () => {
+    expect((await call("GET", "/nowhere")).status).toBe(404);
+    const res = await call("PUT", "/user/42/cart");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toContain("GET");
   });
 });
