@@ -1,18 +1,24 @@
-// Every row of SPEC.md's LOMS table through the course's REST gateway, against a running LOMS.
-// Stock numbers are read before and after, so the suite does not depend on test order or storage.
+// Every row of SPEC.md's LOMS table through the course's REST gateway, against a running LOMS (or
+// one called in process: `send` is then its handler). Stock numbers are read before and after, so
+// the suite does not depend on test order or storage.
 import { describe, expect, test } from "bun:test";
 
-export function restGatewaySuite(lomsUrl: () => string) {
+export function restGatewaySuite(
+  lomsUrl: () => string,
+  send: (request: Request) => Promise<Response> = fetch,
+) {
   interface Reply {
     status: number;
     body: Record<string, unknown>;
   }
   async function call(method: "GET" | "POST", path: string, body?: unknown): Promise<Reply> {
-    const res = await fetch(`${lomsUrl()}${path}`, {
-      method,
-      headers: body === undefined ? {} : { "content-type": "application/json" },
-      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    });
+    const res = await send(
+      new Request(`${lomsUrl()}${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      }),
+    );
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
   const stock = async (sku: number | string) =>
