@@ -1,4 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
+import { abortableSleep } from "@route256/platform";
 import { checkToken, type RequestCap } from "../service/access.ts";
 
 /** Counts the request against the server-side cap before doing any work for it. */
@@ -12,13 +13,7 @@ export function capInterceptor(cap: RequestCap): Interceptor {
 /** Makes every answer at least `ms` late, like a slow remote service; gives up when the caller does. */
 export function latencyInterceptor(ms: number): Interceptor {
   return (next) => async (req) => {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, ms);
-      req.signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        reject(req.signal.reason);
-      });
-    });
+    await abortableSleep(ms, req.signal); // a caller already gone is not waited for
     return next(req);
   };
 }
