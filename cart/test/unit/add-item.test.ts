@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { NotEnoughStockError, UnknownProductError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";
-import { rejectionOf } from "../support/async.ts";
 import { aCartWorld, aLine, aProduct, aSignal, BOOK, COOK, USER } from "../support/builders.ts";
 
 describe("addItem", () => {
@@ -44,7 +44,7 @@ describe("addItem", () => {
     const w = aCartWorld().stock(10, BOOK);
     const outage = new Error("products unavailable");
     w.products.failWith(BOOK.sku, outage);
-    expect(await rejectionOf(addItem(w.deps, aSignal(), USER, BOOK.sku, 1))).toBe(outage);
+    await expect(addItem(w.deps, aSignal(), USER, BOOK.sku, 1)).rejects.toBe(outage);
     expect(await w.carts.get(USER)).toEqual([]);
   });
 

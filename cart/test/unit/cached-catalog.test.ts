@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { until } from "@route256/platform";
 import { CachedProductCatalog } from "../../src/adapters/products/cached-catalog.ts";
 import { MemoryProductCache } from "../../src/adapters/products/product-cache.ts";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
-import { rejectionOf, until } from "../support/async.ts";
 import { aSignal, BOOK, COOK } from "../support/builders.ts";
 import { FakeProductCatalog } from "../support/fakes.ts";
 
@@ -98,7 +98,7 @@ describe("CachedProductCatalog", () => {
     const t = setup();
     const boom = new Error("down");
     t.inner.failWith(BOOK.sku, boom);
-    expect(await rejectionOf(t.catalog.getProduct(BOOK.sku, aSignal()))).toBe(boom);
+    await expect(t.catalog.getProduct(BOOK.sku, aSignal())).rejects.toBe(boom);
     expect(await t.cache.get(BOOK.sku)).toBeUndefined();
   });
 
@@ -155,7 +155,7 @@ describe("CachedProductCatalog", () => {
 
     const reason = new Error("client went away");
     impatient.abort(reason);
-    expect(await rejectionOf(first)).toBe(reason);
+    await expect(first).rejects.toBe(reason);
     expect(t.inner.held[0]?.signal.aborted).toBe(false);
 
     t.inner.releaseAll();
@@ -171,7 +171,8 @@ describe("CachedProductCatalog", () => {
     const lookups = callers.map((c) => t.catalog.getProduct(BOOK.sku, c.signal));
     await until(() => t.stats.misses === 2 && t.inner.held.length === 1);
     for (const c of callers) c.abort(new Error("gone"));
-    for (const l of lookups) expect(await rejectionOf(l)).toMatchObject({ message: "gone" });
+    const gone = { status: "rejected", reason: { message: "gone" } };
+    expect(await Promise.allSettled(lookups)).toMatchObject([gone, gone]);
     await until(() => t.inner.aborted === 1);
     expect(await t.cache.get(BOOK.sku)).toBeUndefined();
   });

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { CartEmptyError, CheckoutRejectedError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";
 import { checkout } from "../../src/service/checkout.ts";
-import { rejectionOf } from "../support/async.ts";
 import { aCartWorld, aLine, aSignal, BOOK, COOK, TALES, USER } from "../support/builders.ts";
 
 async function worldWithCart() {
@@ -65,7 +65,7 @@ describe("checkout", () => {
     w.orders.during = async () => {
       throw outage;
     };
-    expect(await rejectionOf(checkout(w.deps, aSignal(), USER))).toBe(outage);
+    await expect(checkout(w.deps, aSignal(), USER)).rejects.toBe(outage);
     expect(await w.carts.get(USER)).toEqual([aLine(BOOK.sku, 3), aLine(COOK.sku, 1)]);
   });
 
@@ -79,6 +79,6 @@ describe("checkout", () => {
   test("a second checkout after success finds the cart empty", async () => {
     const w = await worldWithCart();
     await checkout(w.deps, aSignal(), USER);
-    expect(await rejectionOf(checkout(w.deps, aSignal(), USER))).toBeInstanceOf(CartEmptyError);
+    await expect(checkout(w.deps, aSignal(), USER)).rejects.toBeInstanceOf(CartEmptyError);
   });
 });

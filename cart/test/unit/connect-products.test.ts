@@ -1,6 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import { createLocalLimiter, rateLimitInterceptor, retryInterceptor } from "@route256/platform";
+import {
+  createLocalLimiter,
+  rateLimitInterceptor,
+  rejectionOf,
+  retryInterceptor,
+  until,
+} from "@route256/platform";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { ConnectProductCatalog } from "../../src/adapters/products/connect-products.ts";
 import {
@@ -10,13 +16,7 @@ import {
   withProductsToken,
 } from "../../src/adapters/products/token.ts";
 import type { Product } from "../../src/domain/cart.ts";
-import {
-  connectRejectionOf,
-  deferred,
-  expectDownstreamFailure,
-  rejectionOf,
-  until,
-} from "../support/async.ts";
+import { expectDownstreamFailure } from "../support/async.ts";
 import { aSignal, BOOK } from "../support/builders.ts";
 
 const FALLBACK = "testToken";
@@ -54,7 +54,7 @@ function fakeProducts(products: Product[] = [BOOK]) {
     catalog: new ConnectProductCatalog(transport),
     transport,
     block() {
-      const d = deferred();
+      const d = Promise.withResolvers<void>();
       gate = d.promise;
       return d;
     },
@@ -183,7 +183,7 @@ describe("ConnectProductCatalog", () => {
     const lookup = f.catalog.getProduct(BOOK.sku, caller.signal);
     await until(() => f.keys.length === 1);
     caller.abort();
-    const err = await connectRejectionOf(lookup);
+    const err = await rejectionOf(lookup, ConnectError);
     expect(err.code).toBe(Code.Canceled);
     gate.resolve();
   });

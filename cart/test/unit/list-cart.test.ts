@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf, until } from "@route256/platform";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { CartEmptyError, UnknownProductError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";
 import { listCart } from "../../src/service/list-cart.ts";
-import { rejectionOf, until } from "../support/async.ts";
 import { aCartWorld, aProduct, aSignal, BOOK, COOK, DRESS, TALES, USER } from "../support/builders.ts";
 import type { FakeProductCatalog } from "../support/fakes.ts";
 
@@ -94,7 +94,7 @@ describe("listCart", () => {
     await until(() => w.products.held.length === 3);
     release(w.products, failing.sku);
 
-    expect(await rejectionOf(listing)).toBe(boom);
+    await expect(listing).rejects.toBe(boom);
     expect(w.products.aborted).toBe(2);
     expect(w.products.held).toHaveLength(0);
     expect(w.products.calls).toHaveLength(3);
@@ -113,7 +113,7 @@ describe("listCart", () => {
     const reason = new Error("client went away");
     caller.abort(reason);
 
-    expect(await rejectionOf(listing)).toBe(reason);
+    await expect(listing).rejects.toBe(reason);
     expect(w.products.aborted).toBe(2);
     for (const call of w.products.calls) expect(call.signal.aborted).toBe(true);
   });
@@ -124,7 +124,7 @@ describe("listCart", () => {
     const caller = new AbortController();
     const reason = new Error("gone");
     caller.abort(reason);
-    expect(await rejectionOf(listCart(w.deps, caller.signal, USER))).toBe(reason);
+    await expect(listCart(w.deps, caller.signal, USER)).rejects.toBe(reason);
     expect(w.products.calls).toHaveLength(0);
   });
 });

@@ -1,15 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
+import { rejectionOf, until } from "@route256/platform";
 import { type OrderCreateRequest, OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 import { LomsClient } from "../../src/adapters/loms/loms-client.ts";
-import {
-  connectRejectionOf,
-  deferred,
-  expectDownstreamFailure,
-  rejectionOf,
-  until,
-} from "../support/async.ts";
+import { expectDownstreamFailure } from "../support/async.ts";
 import { aLine, aSignal, BOOK, COOK, USER } from "../support/builders.ts";
 
 /**
@@ -108,13 +103,13 @@ describe("LomsClient.create", () => {
 
   test("the caller's signal cancels the call with Canceled", async () => {
     const loms = fakeLoms();
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     loms.state.gate = gate.promise;
     const caller = new AbortController();
     const creating = loms.client.create(USER, [aLine(BOOK.sku, 1)], caller.signal);
     await until(() => loms.orders.length === 1);
     caller.abort();
-    expect((await connectRejectionOf(creating)).code).toBe(Code.Canceled);
+    expect((await rejectionOf(creating, ConnectError)).code).toBe(Code.Canceled);
     gate.resolve();
   });
 });

@@ -1,15 +1,10 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
-import { Code } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { rejectionOf, until } from "@route256/platform";
 import { RestProductCatalog } from "../../src/adapters/products/rest-products.ts";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import type { Product } from "../../src/domain/cart.ts";
-import {
-  connectRejectionOf,
-  deferred,
-  expectDownstreamFailure,
-  rejectionOf,
-  until,
-} from "../support/async.ts";
+import { expectDownstreamFailure } from "../support/async.ts";
 import { aSignal, BOOK, COOK } from "../support/builders.ts";
 
 const FALLBACK = "testToken";
@@ -137,7 +132,7 @@ describe("RestProductCatalog", () => {
   });
 
   test("no request leaves before beforeCall resolves", async () => {
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     let waiting = 0;
     const catalog = new RestProductCatalog(baseUrl, FALLBACK, { retries: 0, baseDelayMs: 1 }, async () => {
       waiting++;
@@ -169,7 +164,7 @@ describe("RestProductCatalog", () => {
     const lookup = catalog.getProduct(BOOK.sku, caller.signal);
     await until(() => requests.length === 1);
     caller.abort();
-    const err = await connectRejectionOf(lookup);
+    const err = await rejectionOf(lookup, ConnectError);
     expect(err.code).toBe(Code.Canceled);
     expect(before.calls).toBe(1);
   });

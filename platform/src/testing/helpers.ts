@@ -1,0 +1,36 @@
+// Test helpers that bun:test has no built-in for. (A promise settled by hand is
+// Promise.withResolvers(); one assertion on a rejection is `await expect(p).rejects.…`.)
+// No bun:test import here: the test kit is also loaded outside `bun test` (scripts, benches).
+
+/**
+ * The error a promise rejects with, for tests that assert several things about it; fails when the
+ * promise resolves, and — given a class — when the error is not an instance of it.
+ */
+export async function rejectionOf<E = unknown>(
+  promise: Promise<unknown>,
+  type?: abstract new (...args: never[]) => E,
+): Promise<E> {
+  let outcome: { resolved: unknown } | undefined;
+  try {
+    outcome = { resolved: await promise };
+  } catch (err) {
+    if (type && !(err instanceof type)) {
+      throw new Error(`expected a rejection with ${type.name}, got ${String(err)}`, { cause: err });
+    }
+    return err as E;
+  }
+  throw new Error(`expected the promise to reject; it resolved with ${String(outcome.resolved)}`);
+}
+
+/**
+ * Yields to the event loop until `cond` holds: for concurrent work the test starts and then waits
+ * to reach a state (N calls parked, a flag set). Bounded by turns, not by time, so a bug fails the
+ * test instead of hanging it, and a slow machine does not make it flaky.
+ */
+export async function until(cond: () => boolean, turns = 2000): Promise<void> {
+  for (let i = 0; i < turns; i++) {
+    if (cond()) return;
+    await Bun.sleep(0);
+  }
+  if (!cond()) throw new Error(`condition not reached within ${turns} event-loop turns: ${cond}`);
+}
