@@ -13,20 +13,11 @@ import { DomainError } from "../src/errors/domain-error.ts";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics, type RpcMetrics } from "../src/metrics.ts";
 import { newRequestInfo, type RequestInfo, requestInfoKey } from "../src/server/request-info.ts";
+import { rejectionOf } from "../src/testing/helpers.ts";
 import { LogCapture } from "./support/log-capture.ts";
 import { SKU, type TestProducts, testProducts } from "./support/test-products.ts";
 
 const SERVICE = "products.v1.ProductService";
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Value of rpc_server_requests_total for one label set (0 when never counted). */
 async function requestCount(metrics: RpcMetrics, method: string, code: string): Promise<number> {
@@ -73,7 +64,7 @@ describe("serverInterceptors", () => {
   });
 
   test("an invalid request fails with invalid_argument naming the field, before the handler", async () => {
-    const err = await rejectionOf(client().getProduct({ sku: 0n }));
+    const err = await rejectionOf(client().getProduct({ sku: 0n }), ConnectError);
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toContain("sku");
     expect(products.calls).toEqual([]);
@@ -81,17 +72,17 @@ describe("serverInterceptors", () => {
   });
 
   test("range rules of other messages are enforced too", async () => {
-    const tooMany = await rejectionOf(client().listSkus({ count: 1001 }));
+    const tooMany = await rejectionOf(client().listSkus({ count: 1001 }), ConnectError);
     expect(tooMany.code).toBe(Code.InvalidArgument);
     expect(tooMany.rawMessage).toContain("count");
-    const none = await rejectionOf(client().listSkus({ count: 0 }));
+    const none = await rejectionOf(client().listSkus({ count: 0 }), ConnectError);
     expect(none.code).toBe(Code.InvalidArgument);
     const ok = await client().listSkus({ count: 1000 });
     expect(ok.products).toHaveLength(1000);
   });
 
   test("a domain error keeps its kind and message and is not logged", async () => {
-    const err = await rejectionOf(client().getProduct({ sku: SKU.missing }));
+    const err = await rejectionOf(client().getProduct({ sku: SKU.missing }), ConnectError);
     expect(err.code).toBe(Code.NotFound);
     expect(err.rawMessage).toBe("x");
     expect(log.lines).toEqual([]);
@@ -99,7 +90,7 @@ describe("serverInterceptors", () => {
   });
 
   test("a bug becomes internal error without its message, and is logged with its stack", async () => {
-    const err = await rejectionOf(client().getProduct({ sku: SKU.broken }));
+    const err = await rejectionOf(client().getProduct({ sku: SKU.broken }), ConnectError);
     expect(err.code).toBe(Code.Internal);
     expect(err.rawMessage).toBe("internal error");
     expect(err.message).not.toContain("secret");
@@ -118,7 +109,7 @@ describe("serverInterceptors", () => {
 
   test("the error log line carries the request id from the context", async () => {
     const info = newRequestInfo("req-123", "127.0.0.1");
-    await rejectionOf(client([], () => info).getProduct({ sku: SKU.broken }));
+    await rejectionOf(client([], () => info).getProduct({ sku: SKU.broken }), ConnectError);
     expect(log.at("error")[0]?.requestId).toBe("req-123");
   });
 
@@ -130,9 +121,9 @@ describe("serverInterceptors", () => {
       return info;
     });
     await call.getProduct({ sku: 1n });
-    await rejectionOf(call.getProduct({ sku: SKU.missing }));
-    await rejectionOf(call.getProduct({ sku: 0n }));
-    await rejectionOf(call.getProduct({ sku: SKU.broken }));
+    await rejectionOf(call.getProduct({ sku: SKU.missing }), ConnectError);
+    await rejectionOf(call.getProduct({ sku: 0n }), ConnectError);
+    await rejectionOf(call.getProduct({ sku: SKU.broken }), ConnectError);
     expect(infos.map((i) => i.rpcCode)).toEqual(["ok", "not_found", "invalid_argument", "internal"]);
   });
 
@@ -140,7 +131,7 @@ describe("serverInterceptors", () => {
     const call = client();
     await call.getProduct({ sku: 1n });
     await call.getProduct({ sku: 2n });
-    await rejectionOf(call.getProduct({ sku: SKU.missing }));
+    await rejectionOf(call.getProduct({ sku: SKU.missing }), ConnectError);
     await call.listSkus({ count: 2 });
 
     expect(await requestCount(metrics, "GetProduct", "ok")).toBe(2);
@@ -169,10 +160,10 @@ describe("serverInterceptors", () => {
     };
     const call = client([auth]);
 
-    await rejectionOf(call.getProduct({ sku: 0n }));
+    await rejectionOf(call.getProduct({ sku: 0n }), ConnectError);
     expect(extraCalls).toEqual([]);
 
-    const err = await rejectionOf(call.getProduct({ sku: 1n }));
+    const err = await rejectionOf(call.getProduct({ sku: 1n }), ConnectError);
     expect(err.code).toBe(Code.Unauthenticated);
     expect(err.rawMessage).toBe("bad token");
     expect(products.calls).toEqual([]);
@@ -187,7 +178,7 @@ describe("serverInterceptors", () => {
     const downstream: Interceptor = () => () => {
       throw new ConnectError("products is down", Code.Unavailable);
     };
-    const err = await rejectionOf(client([downstream]).getProduct({ sku: 1n }));
+    const err = await rejectionOf(client([downstream]).getProduct({ sku: 1n }), ConnectError);
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).toBe("products is down");
     expect(log.lines).toEqual([]);
@@ -201,7 +192,7 @@ describe("observeInterceptor", () => {
     const transport = createRouterTransport(products.routes, {
       router: { interceptors: [observeInterceptor(m)] },
     });
-    await rejectionOf(createClient(ProductService, transport).getProduct({ sku: SKU.broken }));
+    await rejectionOf(createClient(ProductService, transport).getProduct({ sku: SKU.broken }), ConnectError);
     const { values } = await m.requests.get();
     expect(values.map((v) => v.labels.code)).toEqual(["unknown"]);
   });

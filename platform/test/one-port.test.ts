@@ -14,6 +14,7 @@ import { DomainError } from "../src/errors/domain-error.ts";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics, type RpcMetrics } from "../src/metrics.ts";
 import { type RunningServer, serveOnePort } from "../src/server/one-port.ts";
+import { rejectionOf } from "../src/testing/helpers.ts";
 import type { Json } from "./support/json.ts";
 import { LogCapture } from "./support/log-capture.ts";
 import { RawHttp1 } from "./support/raw-http.ts";
@@ -86,16 +87,6 @@ async function requestCount(metrics: RpcMetrics, method: string, code: string): 
       v.labels.code === code,
   );
   return hit?.value ?? 0;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 /** A GET over plain HTTP/2 (h2c) with node's client. */
@@ -204,13 +195,13 @@ describe("serveOnePort", () => {
 
     test("gRPC errors carry the mapped code and message", async () => {
       const client = grpc();
-      const missing = await rejectionOf(client.getProduct({ sku: SKU.missing }));
+      const missing = await rejectionOf(client.getProduct({ sku: SKU.missing }), ConnectError);
       expect(missing.code).toBe(Code.NotFound);
       expect(missing.rawMessage).toBe("x");
-      const broken = await rejectionOf(client.getProduct({ sku: SKU.broken }));
+      const broken = await rejectionOf(client.getProduct({ sku: SKU.broken }), ConnectError);
       expect(broken.code).toBe(Code.Internal);
       expect(broken.rawMessage).toBe("internal error");
-      const invalid = await rejectionOf(client.getProduct({ sku: -1n }));
+      const invalid = await rejectionOf(client.getProduct({ sku: -1n }), ConnectError);
       expect(invalid.code).toBe(Code.InvalidArgument);
     });
 
@@ -222,6 +213,7 @@ describe("serveOnePort", () => {
     test("the access log line of a gRPC call shows the RPC code next to HTTP 200", async () => {
       await rejectionOf(
         grpc().getProduct({ sku: SKU.missing }, { headers: { "x-request-id": "grpc-log-1" } }),
+        ConnectError,
       );
       const line = await s.log.waitFor((l) => l.msg === "request" && l.requestId === "grpc-log-1");
       expect(line).toMatchObject({
@@ -240,7 +232,7 @@ describe("serveOnePort", () => {
         createGrpcWebTransport({ baseUrl: s.server.url, httpVersion: "1.1" }),
       );
       expect((await client.getProduct({ sku: 11n })).product?.sku).toBe(11n);
-      const missing = await rejectionOf(client.getProduct({ sku: SKU.missing }));
+      const missing = await rejectionOf(client.getProduct({ sku: SKU.missing }), ConnectError);
       expect(missing.code).toBe(Code.NotFound);
       expect(missing.rawMessage).toBe("x");
     });
@@ -249,7 +241,7 @@ describe("serveOnePort", () => {
       const okBefore = await requestCount(s.metrics, "GetProduct", "ok");
       const notFoundBefore = await requestCount(s.metrics, "GetProduct", "not_found");
       await grpc().getProduct({ sku: 1n });
-      await rejectionOf(grpc().getProduct({ sku: SKU.missing }));
+      await rejectionOf(grpc().getProduct({ sku: SKU.missing }), ConnectError);
       await (await postJson(`${s.server.url}${GET_PRODUCT}`, { sku: "1" })).text();
       expect((await requestCount(s.metrics, "GetProduct", "ok")) - okBefore).toBe(2);
       expect((await requestCount(s.metrics, "GetProduct", "not_found")) - notFoundBefore).toBe(1);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import postgres from "postgres";
+import { eventually } from "../src/testing/helpers.ts";
 import { pgReady, startPgCluster, type TestPgCluster } from "../src/testing/pg-cluster.ts";
 
 // The LOMS topology for real (scripts/pg-cluster.sh, as `just infra up` runs it, but fsync off):
@@ -17,14 +18,6 @@ function connect(url: string, options: postgres.Options<Record<string, postgres.
 async function replicaNames(primary: postgres.Sql): Promise<string[]> {
   const rows = await primary`SELECT application_name, sync_state FROM pg_stat_replication`;
   return rows.map((r) => `${r.application_name}:${r.sync_state}`);
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await check())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await Bun.sleep(20);
-  }
 }
 
 beforeAll(async () => {
@@ -93,7 +86,7 @@ describe("startPgCluster", () => {
 
     await cluster.stopNode(0, "replica");
     expect(await pgReady(shard0.replica, 500)).toBe(false);
-    await until(
+    await eventually(
       "shard 0's primary no longer lists its replica",
       async () => (await replicaNames(primary)).length === 0,
     );
@@ -146,7 +139,7 @@ describe("startPgCluster", () => {
     await cluster.startNode(0, "replica");
     await pending;
     expect(settled).toBe(true);
-    await until("shard 0's replica is synchronous again", async () =>
+    await eventually("shard 0's replica is synchronous again", async () =>
       (await replicaNames(primary)).includes("shard0_replica:sync"),
     );
     const replica = connect(shard0.replica);

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as net from "node:net";
 import { createSniffingListener } from "../src/server/sniff.ts";
-import { type Deferred, deferred } from "./support/deferred.ts";
 
 const PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 const H1_REQUEST = "POST / HTTP/1.1\r\nHost: example\r\nContent-Length: 5\r\n\r\nhello";
@@ -17,7 +16,7 @@ interface Handoff {
 interface Harness {
   port: number;
   /** Hand-offs in connection order; the last one is still pending. */
-  handoffs: Deferred<Handoff>[];
+  handoffs: PromiseWithResolvers<Handoff>[];
   /** Resolves once the sniffer has received a chunk on the connection under test (then re-arms). */
   firstChunkSeen: () => Promise<void>;
   calls: Protocol[];
@@ -31,10 +30,10 @@ afterEach(async () => {
 
 /** A sniffing listener whose "servers" only record which one got the socket and read what follows. */
 async function startListener(): Promise<Harness> {
-  const handoffs: Deferred<Handoff>[] = [deferred<Handoff>()];
+  const handoffs: PromiseWithResolvers<Handoff>[] = [Promise.withResolvers<Handoff>()];
   const calls: Protocol[] = [];
   const sockets = new Set<net.Socket>();
-  let chunkSeen = deferred();
+  let chunkSeen = Promise.withResolvers<void>();
   const receiver = (protocol: Protocol) => (socket: net.Socket) => {
     calls.push(protocol);
     const chunks: Buffer[] = [];
@@ -44,7 +43,7 @@ async function startListener(): Promise<Harness> {
       socket.on("error", reject);
     });
     const slot = handoffs[handoffs.length - 1]!;
-    handoffs.push(deferred<Handoff>());
+    handoffs.push(Promise.withResolvers<Handoff>());
     slot.resolve({ protocol, bytes });
   };
   const listener = createSniffingListener(receiver("h2"), receiver("h1"));
@@ -61,7 +60,7 @@ async function startListener(): Promise<Harness> {
     calls,
     firstChunkSeen: async () => {
       await chunkSeen.promise;
-      chunkSeen = deferred();
+      chunkSeen = Promise.withResolvers<void>();
     },
     close: () =>
       new Promise<void>((resolve) => {

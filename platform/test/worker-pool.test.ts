@@ -1,26 +1,14 @@
 import { describe, expect, test } from "bun:test";
 import { mapPool } from "../src/concurrency/worker-pool.ts";
-
-/** A promise the test resolves or rejects by hand. */
-function deferred<T>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Yields to the event loop until `cond` holds (bounded, so a bug fails instead of hanging). */
-async function until(cond: () => boolean) {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(0);
-  expect(cond()).toBe(true);
-}
+import { until } from "../src/testing/helpers.ts";
 
 describe("mapPool", () => {
   test("returns results in input order whatever order the calls finish in", async () => {
-    const gates = [deferred<void>(), deferred<void>(), deferred<void>()];
+    const gates = [
+      Promise.withResolvers<void>(),
+      Promise.withResolvers<void>(),
+      Promise.withResolvers<void>(),
+    ];
     const run = mapPool([0, 1, 2], 3, async (i) => {
       await gates[i]?.promise;
       return i * 10;
@@ -34,7 +22,7 @@ describe("mapPool", () => {
   test("never runs more than `limit` calls at once, and uses all of them", async () => {
     let active = 0;
     let peak = 0;
-    const gates = Array.from({ length: 10 }, () => deferred<void>());
+    const gates = Array.from({ length: 10 }, () => Promise.withResolvers<void>());
     const run = mapPool(gates, 3, async (gate) => {
       active++;
       peak = Math.max(peak, active);
@@ -54,7 +42,7 @@ describe("mapPool", () => {
   test("the first error rejects the pool and aborts the signal every call got", async () => {
     const signals: AbortSignal[] = [];
     const boom = new Error("first");
-    const blocked = deferred<void>();
+    const blocked = Promise.withResolvers<void>();
     const run = mapPool([0, 1, 2], 3, async (i, signal) => {
       signals.push(signal);
       if (i === 1) throw boom;
@@ -82,7 +70,7 @@ describe("mapPool", () => {
   });
 
   test("settles only after every started call has finished, even ones ignoring the abort", async () => {
-    const slow = deferred<void>();
+    const slow = Promise.withResolvers<void>();
     let slowFinished = false;
     const run = mapPool([0, 1], 2, async (i) => {
       if (i === 0) throw new Error("fast failure");

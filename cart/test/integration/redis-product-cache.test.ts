@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { createLogger, startRedis, type TestRedis } from "@route256/platform";
+import { createLogger, eventually, startRedis, type TestRedis } from "@route256/platform";
 import { RedisProductCache } from "../../src/adapters/products/product-cache.ts";
 import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import type { Product } from "../../src/domain/cart.ts";
-import { eventually } from "../support/async.ts";
 import { BOOK, COOK } from "../support/builders.ts";
 import { closeRedis, connectRedis } from "../support/redis.ts";
 
@@ -52,7 +51,7 @@ describe("RedisProductCache", () => {
   test("an entry expires after its TTL", async () => {
     const cache = new RedisProductCache(client, 50, logger);
     await cache.set(COOK);
-    await eventually(async () => (await cache.get(COOK.sku)) === undefined);
+    await eventually("Redis expired the entry", async () => (await cache.get(COOK.sku)) === undefined);
     expect(await client.exists(`product:${COOK.sku}`)).toBe(0);
   });
 

@@ -34,3 +34,21 @@ export async function until(cond: () => boolean, turns = 2000): Promise<void> {
   }
   if (!cond()) throw new Error(`condition not reached within ${turns} event-loop turns: ${cond}`);
 }
+
+/**
+ * Polls `cond` with a pause between checks, for a state another process reaches (Redis expiring a
+ * key, a replica catching up): there is no event of ours to wait on. Fails naming `what` once
+ * `timeoutMs` has passed — a bound for a hung dependency, far above the normal wait.
+ */
+export async function eventually(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  { timeoutMs = 10_000, pauseMs = 20 } = {},
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!(await cond())) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    await Bun.sleep(pauseMs);
+  }
+}

@@ -4,27 +4,7 @@ import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { withRetry } from "../../src/concurrency/retry.ts";
 import { abortableSleep } from "../../src/concurrency/sleep.ts";
 import { retryInterceptor } from "../../src/connect/retry-interceptor.ts";
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-async function connectRejectionOf(promise: Promise<unknown>): Promise<ConnectError> {
-  const err = await rejectionOf(promise);
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
-}
-
-/** Yields to the event loop until `cond` holds (bounded by turns, not time). */
-async function until(cond: () => boolean) {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(0);
-  expect(cond()).toBe(true);
-}
+import { rejectionOf, until } from "../../src/testing/helpers.ts";
 
 /** An attempt that fails with the given codes in turn, then answers "ok"; counts its calls. */
 function failing(...codes: Code[]) {
@@ -61,7 +41,7 @@ describe("withRetry", () => {
       Code.Unavailable,
       Code.Unavailable,
     );
-    const err = await connectRejectionOf(withRetry(attempt, FAST));
+    const err = await rejectionOf(withRetry(attempt, FAST), ConnectError);
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).toBe("attempt 4");
     expect(attempt.calls).toBe(4);
@@ -69,7 +49,7 @@ describe("withRetry", () => {
 
   test("retries: 0 means one attempt only", async () => {
     const attempt = failing(Code.Unavailable);
-    expect((await connectRejectionOf(withRetry(attempt, { retries: 0, baseDelayMs: 1 }))).code).toBe(
+    expect((await rejectionOf(withRetry(attempt, { retries: 0, baseDelayMs: 1 }), ConnectError)).code).toBe(
       Code.Unavailable,
     );
     expect(attempt.calls).toBe(1);
@@ -81,7 +61,7 @@ describe("withRetry", () => {
     ),
   )("%s is not retried", async (_, code) => {
     const attempt = failing(code);
-    const err = await connectRejectionOf(withRetry(attempt, FAST));
+    const err = await rejectionOf(withRetry(attempt, FAST), ConnectError);
     expect(err.code).toBe(code);
     expect(attempt.calls).toBe(1);
   });
@@ -103,9 +83,9 @@ describe("withRetry", () => {
     const attempt = failing(Code.Internal, Code.Internal);
     expect(await withRetry(attempt, { ...FAST, retryOn: [Code.Internal] })).toBe("ok");
     const busy = failing(Code.Unavailable);
-    expect((await connectRejectionOf(withRetry(busy, { ...FAST, retryOn: [Code.Internal] }))).code).toBe(
-      Code.Unavailable,
-    );
+    expect(
+      (await rejectionOf(withRetry(busy, { ...FAST, retryOn: [Code.Internal] }), ConnectError)).code,
+    ).toBe(Code.Unavailable);
     expect(busy.calls).toBe(1);
   });
 
@@ -116,7 +96,7 @@ describe("withRetry", () => {
     await until(() => attempt.calls === 1);
     await Bun.sleep(0); // one macrotask turn: the failed attempt has been handled, the backoff runs
     caller.abort();
-    const err = await connectRejectionOf(running);
+    const err = await rejectionOf(running, ConnectError);
     expect(err.code).toBe(Code.Canceled);
     expect(attempt.calls).toBe(1);
   });
@@ -129,7 +109,7 @@ describe("withRetry", () => {
     await Bun.sleep(0);
     const reason = new ConnectError("deadline", Code.DeadlineExceeded);
     caller.abort(reason);
-    expect(await rejectionOf(running)).toBe(reason);
+    await expect(running).rejects.toBe(reason);
   });
 
   test("a signal already aborted when an attempt fails: the attempt's error, no backoff", async () => {
@@ -144,7 +124,7 @@ describe("withRetry", () => {
       { retries: 3, baseDelayMs: 60_000 },
       caller.signal,
     );
-    expect((await connectRejectionOf(running)).code).toBe(Code.ResourceExhausted);
+    expect((await rejectionOf(running, ConnectError)).code).toBe(Code.ResourceExhausted);
     expect(calls).toBe(1);
   });
 });
@@ -160,7 +140,7 @@ describe("abortableSleep", () => {
     const sleeping = abortableSleep(60_000, caller.signal);
     const reason = new Error("caller left");
     caller.abort(reason);
-    expect(await rejectionOf(sleeping)).toBe(reason);
+    await expect(sleeping).rejects.toBe(reason);
   });
 
   // abortableSleep must also honour a signal that is already aborted (it is exported: callers
@@ -214,14 +194,14 @@ describe("retryInterceptor", () => {
 
   test("gives up after N retries with the server's code", async () => {
     const f = flakyProducts(Code.Unavailable, Code.Unavailable, Code.Unavailable);
-    const err = await connectRejectionOf(f.client(2).getProduct({ sku: 5n }));
+    const err = await rejectionOf(f.client(2).getProduct({ sku: 5n }), ConnectError);
     expect(err.code).toBe(Code.Unavailable);
     expect(f.server.calls).toBe(3);
   });
 
   test("does not retry other codes", async () => {
     const f = flakyProducts(Code.NotFound);
-    expect((await connectRejectionOf(f.client().getProduct({ sku: 5n }))).code).toBe(Code.NotFound);
+    expect((await rejectionOf(f.client().getProduct({ sku: 5n }), ConnectError)).code).toBe(Code.NotFound);
     expect(f.server.calls).toBe(1);
   });
 
@@ -233,7 +213,7 @@ describe("retryInterceptor", () => {
     // A few event-loop turns for the in-memory transport to hand the failure back: the backoff runs.
     for (let i = 0; i < 10; i++) await Bun.sleep(0);
     caller.abort();
-    expect((await connectRejectionOf(call)).code).toBe(Code.Canceled);
+    expect((await rejectionOf(call, ConnectError)).code).toBe(Code.Canceled);
     expect(f.server.calls).toBe(1);
   });
 });

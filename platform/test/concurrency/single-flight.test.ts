@@ -1,39 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import { SingleFlight } from "../../src/concurrency/single-flight.ts";
-
-function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject");
-}
-
-/** Yields to the event loop until `cond` holds (bounded by turns, not time). */
-async function until(cond: () => boolean) {
-  for (let i = 0; i < 1000 && !cond(); i++) await Bun.sleep(0);
-  expect(cond()).toBe(true);
-}
+import { rejectionOf, until } from "../../src/testing/helpers.ts";
 
 /**
  * A `run` the test controls: counts its calls, keeps the signal each got, and settles when the test
  * says so. Like a real call, it rejects with the signal's reason once the signal aborts.
  */
 function controlledRun<V>() {
-  const calls: { signal: AbortSignal; settle: ReturnType<typeof deferred<V>> }[] = [];
+  const calls: { signal: AbortSignal; settle: PromiseWithResolvers<V> }[] = [];
   const run = (signal: AbortSignal) => {
-    const settle = deferred<V>();
+    const settle = Promise.withResolvers<V>();
     calls.push({ signal, settle });
     signal.addEventListener("abort", () => settle.reject(signal.reason), { once: true });
     return settle.promise;
@@ -61,9 +37,11 @@ describe("SingleFlight", () => {
     const flight = new SingleFlight<string, number>();
     const r = controlledRun<number>();
     const waiters = [flight.do("k", r.run), flight.do("k", r.run, new AbortController().signal)];
+    const outcomes = Promise.allSettled(waiters);
     const boom = new Error("boom");
     r.calls[0]?.settle.reject(boom);
-    for (const w of waiters) expect(await rejectionOf(w)).toBe(boom);
+    const failed = { status: "rejected" as const, reason: boom };
+    expect(await outcomes).toEqual([failed, failed]);
     expect(r.calls).toHaveLength(1);
     expect(flight.size).toBe(0);
   });
@@ -93,7 +71,7 @@ describe("SingleFlight", () => {
     const reason = new Error("gone");
     caller.abort(reason);
     let runs = 0;
-    expect(await rejectionOf(flight.do("k", async () => ++runs, caller.signal))).toBe(reason);
+    await expect(flight.do("k", async () => ++runs, caller.signal)).rejects.toBe(reason);
     expect(runs).toBe(0);
     expect(flight.size).toBe(0);
   });
@@ -107,7 +85,7 @@ describe("SingleFlight", () => {
     const second = flight.do("k", r.run, patient.signal);
     const reason = new Error("impatient");
     impatient.abort(reason);
-    expect(await rejectionOf(first)).toBe(reason);
+    await expect(first).rejects.toBe(reason);
     expect(r.calls[0]?.signal.aborted).toBe(false);
     r.calls[0]?.settle.resolve(7);
     expect(await second).toBe(7);

@@ -4,16 +4,16 @@ import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { rateLimitInterceptor, timeoutMsOf } from "../../src/ratelimit/interceptor.ts";
 import type { AcquireOptions, RateLimiter } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
-import { type Deferred, deferred } from "../support/deferred.ts";
+import { rejectionOf } from "../../src/testing/helpers.ts";
 import { type TestProducts, testProducts } from "../support/test-products.ts";
 
 /** A limiter that records what it was asked and lets each call through only when the test says. */
 class GateLimiter implements RateLimiter {
   readonly asked: AcquireOptions[] = [];
-  readonly gates: Deferred<void>[] = [];
+  readonly gates: PromiseWithResolvers<void>[] = [];
   acquire(opts: AcquireOptions = {}) {
     this.asked.push(opts);
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     this.gates.push(gate);
     return gate.promise.then(() => ({ waitedMs: 0 }));
   }
@@ -30,16 +30,6 @@ function clientWith(limiter: RateLimiter) {
     transport: { interceptors: [rateLimitInterceptor(limiter)] },
   });
   return createClient(ProductService, transport);
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConnectError);
-    return err as ConnectError;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("rateLimitInterceptor", () => {
@@ -81,7 +71,7 @@ describe("rateLimitInterceptor", () => {
     const client = clientWith(createLocalLimiter({ rps: 1 })); // turns 1050 ms apart
     await client.getProduct({ sku: 1n });
     const started = performance.now();
-    const err = await rejectionOf(client.getProduct({ sku: 2n }, { timeoutMs: 800 }));
+    const err = await rejectionOf(client.getProduct({ sku: 2n }, { timeoutMs: 800 }), ConnectError);
     expect(err.code).toBe(Code.DeadlineExceeded);
     expect(performance.now() - started).toBeLessThan(500); // refused when asked, not at the 800 ms deadline
     expect(products.calls).toEqual([1n]);
@@ -94,14 +84,14 @@ describe("rateLimitInterceptor", () => {
     const call = client.getProduct({ sku: 2n }, { signal: abort.signal });
     await Bun.sleep(10);
     abort.abort();
-    const err = await rejectionOf(call);
+    const err = await rejectionOf(call, ConnectError);
     expect(err.code).toBe(Code.Canceled);
     expect(products.calls).toEqual([1n]);
   });
 
   test("a limiter failing with a plain error is reported as Canceled, never as a 429", async () => {
     const client = clientWith({ acquire: () => Promise.reject(new Error("stop")) });
-    const err = await rejectionOf(client.getProduct({ sku: 1n }));
+    const err = await rejectionOf(client.getProduct({ sku: 1n }), ConnectError);
     expect(err.code).toBe(Code.Canceled);
     expect(products.calls).toEqual([]);
   });

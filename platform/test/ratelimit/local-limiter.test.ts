@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { DEFAULT_SPACING_FACTOR, type RateLimiter, spacingMs } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
+import { rejectionOf } from "../../src/testing/helpers.ts";
 import { FakeTime } from "./fake-time.ts";
 
 let time: FakeTime;
@@ -19,15 +20,6 @@ beforeEach(() => {
     onWait: (ms, source) => observed.push([ms, source]),
   });
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("spacing", () => {
   test("the default spacing is 1000/rps × 1.05", () => {
@@ -114,7 +106,7 @@ describe("cancellation", () => {
     const cancelled = limiter.acquire({ signal: abort.signal }); // 210
     const reason = new Error("caller went away");
     abort.abort(reason);
-    expect(await rejectionOf(cancelled)).toBe(reason);
+    await expect(cancelled).rejects.toBe(reason);
     const next = limiter.acquire(); // takes 210, not 315
     expect(time.sleeps.map(Math.round)).toEqual([105, 210, 210]);
     time.advance(210);
@@ -171,7 +163,7 @@ describe("cancellation", () => {
 
   test("an already aborted signal rejects before taking a turn", async () => {
     const reason = new Error("too late");
-    expect(await rejectionOf(limiter.acquire({ signal: AbortSignal.abort(reason) }))).toBe(reason);
+    await expect(limiter.acquire({ signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
     expect((await limiter.acquire()).waitedMs).toBe(0);
   });
 });

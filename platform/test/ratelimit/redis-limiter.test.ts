@@ -13,6 +13,7 @@ import { rateLimitInterceptor } from "../../src/ratelimit/interceptor.ts";
 import { type RateLimiter, spacingMs, type WaitSource } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
 import { createRedisLimiter, type RedisScriptClient } from "../../src/ratelimit/redis-limiter.ts";
+import { rejectionOf } from "../../src/testing/helpers.ts";
 import { startRedis, type TestRedis } from "../../src/testing/redis-server.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
@@ -89,15 +90,6 @@ function recordingTurns(client: RedisScriptClient, turns: number[]): RedisScript
 
 function freshKey(): string {
   return `ratelimit:test:${crypto.randomUUID()}`;
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected a rejection");
 }
 
 /** Most resolutions that fall in any window [t, t + 1000) — the load test's per-second count. */
@@ -210,7 +202,7 @@ describe("shared through a real Redis", () => {
     await Bun.sleep(20);
     const reason = new Error("caller went away");
     abort.abort(reason);
-    expect(await rejectionOf(cancelled)).toBe(reason);
+    await expect(cancelled).rejects.toBe(reason);
     await limiter.acquire();
     // The next caller got the given-back 210 again, not 315 (Redis' clock, exact).
     expect(turns.length).toBe(4);
@@ -328,7 +320,7 @@ describe("failure handling (stub client)", () => {
     const pending = h.limiter.acquire({ signal: abort.signal });
     const reason = new Error("caller went away");
     abort.abort(reason);
-    expect(await rejectionOf(pending)).toBe(reason);
+    await expect(pending).rejects.toBe(reason);
     answer(["ok", "0.000", "1000", "106000"]);
     await Bun.sleep(0);
     expect(stub.calls.length).toBe(2);

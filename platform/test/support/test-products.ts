@@ -2,7 +2,6 @@ import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { type Product, ProductSchema, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { DomainError, requestInfoKey } from "../../src/index.ts";
-import { type Deferred, deferred } from "./deferred.ts";
 
 /** Skus with a special behaviour in the test implementation of ProductService. */
 export const SKU = {
@@ -21,9 +20,9 @@ export interface TestProducts {
   /** Skus the handlers were called with, in order. */
   calls: bigint[];
   /** Resolved when a request for SKU.slow reaches its handler. */
-  slowStarted: Deferred<void>;
+  slowStarted: PromiseWithResolvers<void>;
   /** Resolve to let the SKU.slow request finish. */
-  hold: Deferred<void>;
+  hold: PromiseWithResolvers<void>;
 }
 
 export function product(sku: bigint, name = `product ${sku}`): Product {
@@ -33,8 +32,8 @@ export function product(sku: bigint, name = `product ${sku}`): Product {
 /** A tiny ProductService with knobs, to drive the platform code from the outside. */
 export function testProducts(): TestProducts {
   const calls: bigint[] = [];
-  const slowStarted = deferred();
-  const hold = deferred();
+  const slowStarted = Promise.withResolvers<void>();
+  const hold = Promise.withResolvers<void>();
   const routes = (router: ConnectRouter) =>
     router.service(ProductService, {
       async getProduct(req, ctx: HandlerContext) {
