@@ -1,3 +1,4 @@
+import { rejectionOf } from "@route256/platform";
 import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "../../src/adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
@@ -64,16 +65,6 @@ export function fixtureRow(fixture: readonly Stock[], sku: bigint): Stock {
 /** The current stock row of a sku. */
 export function stockRow(loms: TestLoms, sku: bigint): Stock {
   return fixtureRow(loms.stocks.snapshot(), sku);
-}
-
-/** What a promise rejected with; fails when it resolves. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject, it resolved");
 }
 
 // ---- Object mothers: orders in each status, made through the use cases themselves. ----

@@ -131,15 +131,6 @@ export function withJitter<T extends object>(inner: T, random: () => number, max
   });
 }
 
-/** A promise the test resolves when it chooses. */
-export function deferred<T = void>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
 /**
  * Calls `check` after every call of every method of `inner` resolves (and before the result goes
  * back to the caller): a way to assert that an invariant holds at every step of concurrent work.

@@ -5,7 +5,7 @@ import { OrderStatus } from "../../src/domain/order.ts";
 import { startExpiryJob } from "../../src/jobs/expiry-job.ts";
 import { orderInfo } from "../../src/service/order-info.ts";
 import { awaitingOrder, flush, memoryLoms, type TestLoms, waitUntil } from "../support/loms.ts";
-import { deferred, SpyOrderRepository } from "../support/wrappers.ts";
+import { SpyOrderRepository } from "../support/wrappers.ts";
 
 const silent = createLogger("test", "silent");
 
@@ -72,7 +72,7 @@ describe("startExpiryJob", () => {
   });
 
   test("stop() waits for the run in progress to finish, and nothing runs after it", async () => {
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     const { loms, spy } = spiedLoms({
       claimStale: async (...args) => {
         await gate.promise;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { OrderNotFoundError, OrderStatusError } from "../../src/domain/errors.ts";
 import { OrderStatus } from "../../src/domain/order.ts";
@@ -10,7 +11,6 @@ import {
   failedOrder,
   memoryLoms,
   paidOrder,
-  rejectionOf,
   someItems,
   stockRow,
 } from "../support/loms.ts";

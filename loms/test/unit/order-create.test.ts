@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError } from "@route256/platform";
+import { DomainError, rejectionOf } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import {
   InsufficientStockError,
@@ -11,7 +11,7 @@ import { OrderStatus } from "../../src/domain/order.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
 import { orderInfo } from "../../src/service/order-info.ts";
 import { stocksInfo } from "../../src/service/stocks-info.ts";
-import { fixtureRow, memoryLoms, rejectionOf, stockFixture, stockRow } from "../support/loms.ts";
+import { fixtureRow, memoryLoms, stockFixture, stockRow } from "../support/loms.ts";
 import { SpyStockRepository } from "../support/wrappers.ts";
 
 describe("orderCreate", () => {
@@ -114,7 +114,7 @@ describe("orderCreate", () => {
     expect((err as Error).message).toStartWith("invalid items:");
     expect((err as Error).message).toContain("4294967297");
     expect(loms.orders.events()).toEqual([]);
-    expect(await rejectionOf(orderInfo(loms.deps, 1n))).toBeInstanceOf(OrderNotFoundError);
+    await expect(orderInfo(loms.deps, 1n)).rejects.toBeInstanceOf(OrderNotFoundError);
     expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
     // Exactly the largest count still merges into one line.
     const loms2 = memoryLoms({ fixture: stockFixture({ 1625903: [4294967295, 0] }) });

@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { OrderNotFoundError } from "../../src/domain/errors.ts";
 import { type Order, OrderStatus } from "../../src/domain/order.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
 import { orderInfo } from "../../src/service/order-info.ts";
 import type { OrderRepository } from "../../src/service/ports.ts";
-import { memoryLoms, rejectionOf } from "../support/loms.ts";
+import { memoryLoms } from "../support/loms.ts";
 
 describe("orderInfo", () => {
   test("returns status, user and items sorted by sku whatever the request order", async () => {

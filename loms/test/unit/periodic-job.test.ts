@@ -2,7 +2,6 @@ import { describe, expect, test } from "bun:test";
 import { createLogger } from "@route256/platform";
 import { startPeriodicJob } from "../../src/jobs/periodic-job.ts";
 import { flush, waitUntil } from "../support/loms.ts";
-import { deferred } from "../support/wrappers.ts";
 
 const silent = createLogger("test", "silent");
 
@@ -56,7 +55,7 @@ describe("startPeriodicJob", () => {
 
   test("stop() waits for the run in progress to finish, and nothing runs after it", async () => {
     const { lines, logger } = recordingLogger();
-    const gate = deferred<number>();
+    const gate = Promise.withResolvers<number>();
     let started = 0;
     let finished = 0;
     const job = startPeriodicJob({
@@ -197,12 +196,16 @@ describe("startPeriodicJob with a run that throws before returning its promise",
 
 describe("wake()", () => {
   test("runs now instead of at the next tick; a wake during a run means exactly one more run right after", async () => {
-    const gates = [deferred<number>(), deferred<number>(), deferred<number>()];
+    const gates = [
+      Promise.withResolvers<number>(),
+      Promise.withResolvers<number>(),
+      Promise.withResolvers<number>(),
+    ];
     let started = 0;
     const job = startPeriodicJob({
       name: "relay",
       intervalMs: 3_600_000, // only wake() can start a run within this test
-      run: () => (gates[started++] as ReturnType<typeof deferred<number>>).promise,
+      run: () => (gates[started++] as PromiseWithResolvers<number>).promise,
       what: "ran",
       logger: silent,
     });
@@ -210,14 +213,14 @@ describe("wake()", () => {
     await waitUntil(() => started === 1, "the woken run");
     job.wake(); // during the run: folded into one run after it
     job.wake();
-    (gates[0] as ReturnType<typeof deferred<number>>).resolve(0);
+    (gates[0] as PromiseWithResolvers<number>).resolve(0);
     await waitUntil(() => started === 2, "the run the wakes asked for");
-    (gates[1] as ReturnType<typeof deferred<number>>).resolve(0);
+    (gates[1] as PromiseWithResolvers<number>).resolve(0);
     await flush();
     expect(started).toBe(2); // not three: the two wakes were one
     job.wake();
     await waitUntil(() => started === 3, "the next woken run");
-    (gates[2] as ReturnType<typeof deferred<number>>).resolve(0);
+    (gates[2] as PromiseWithResolvers<number>).resolve(0);
     await job.stop();
     job.wake(); // after stop: nothing
     await flush();

@@ -4,7 +4,7 @@ import { OrderStatus } from "../../src/domain/order.ts";
 import { startRepairJob } from "../../src/jobs/repair-job.ts";
 import { REPAIR_GRACE_MS } from "../../src/service/repair-order.ts";
 import { flush, memoryLoms, newOrder, newReservedOrder, type TestLoms, waitUntil } from "../support/loms.ts";
-import { deferred, SpyOrderRepository } from "../support/wrappers.ts";
+import { SpyOrderRepository } from "../support/wrappers.ts";
 
 const silent = createLogger("test", "silent");
 
@@ -99,7 +99,7 @@ describe("startRepairJob", () => {
   });
 
   test("stop() waits for the run in progress to finish, and nothing runs after it", async () => {
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     const { loms, spy } = spiedLoms({
       claimStale: async (...args) => {
         await gate.promise;

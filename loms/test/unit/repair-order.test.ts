@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { ReservationAbandonedError } from "../../src/domain/errors.ts";
 import { type Order, OrderStatus } from "../../src/domain/order.ts";
@@ -19,12 +20,11 @@ import {
   newReservedOrder,
   paidOrder,
   readOrders,
-  rejectionOf,
   stockRow,
   type TestLoms,
   waitUntil,
 } from "../support/loms.ts";
-import { deferred, SpyOrderRepository, SpyStockRepository } from "../support/wrappers.ts";
+import { SpyOrderRepository, SpyStockRepository } from "../support/wrappers.ts";
 
 const SECOND = 1000;
 const LEASE = 60 * SECOND;
@@ -96,7 +96,7 @@ describe("repairOrder", () => {
   });
 
   test("new + no reservation, the create still on its way: its reserve loses, OrderCreate fails abandoned", async () => {
-    const gate = deferred();
+    const gate = Promise.withResolvers<void>();
     const holder: { spy?: SpyStockRepository } = {};
     const loms = memoryLoms({
       wrapStocks: (inner) =>

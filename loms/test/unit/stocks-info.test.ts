@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { rejectionOf } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { StockNotFoundError } from "../../src/domain/errors.ts";
 import { availableOf } from "../../src/domain/stock.ts";
 import { stocksInfo } from "../../src/service/stocks-info.ts";
-import { memoryLoms, rejectionOf } from "../support/loms.ts";
+import { memoryLoms } from "../support/loms.ts";
 
 describe("stocksInfo", () => {
   test.each([
