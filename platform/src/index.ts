@@ -43,7 +43,7 @@ export {
 export { type RequestInfo, requestInfoKey, requestInfoOf } from "./server/request-info.ts";
 export { closeOnSignal } from "./server/shutdown.ts";
 export { runWorkers } from "./server/workers.ts";
-export { eventually, rejectionOf, until } from "./testing/helpers.ts";
+export { connectErrorOf, eventually, rejectionOf, until } from "./testing/helpers.ts";
 export { type KafkaOptions, startKafka, type TestKafka } from "./testing/kafka.ts";
 export { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "./testing/otlp-receiver.ts";
 export { pgReady, startPgCluster, type TestPgCluster } from "./testing/pg-cluster.ts";

@@ -1,7 +1,7 @@
 // The products service's HTTP surface in process (onePortInProcess over app.ts's productsSurface):
 // the course's REST contract and Connect JSON, with their errors — no server, no socket.
 import { describe, expect, test } from "bun:test";
-import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
 import { loadCatalog, productsSurface } from "../src/app.ts";
 
 const handle = onePortInProcess({
@@ -74,10 +74,10 @@ describe("Connect JSON", () => {
     ["GetProduct", { sku: 1076963 }, { "x-api-key": "x" }, 401, "unauthenticated", ""],
     ["GetProduct", { sku: "9223372036854775807" }, TOKEN, 404, "not_found", ""],
   ])("%s %j → %i %s", async (method, body, headers, status, code, named) => {
-    const res = await rpc(method, body, headers);
-    expect(res.status).toBe(status);
-    const error = (await res.json()) as { code: string; message: string };
-    expect(error.code).toBe(code);
-    expect(error.message).toContain(named);
+    expect(await connectErrorOf(await rpc(method, body, headers))).toMatchObject({
+      status,
+      code,
+      message: expect.stringContaining(named),
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { MemoryCartRepository } from "../../src/adapters/memory/memory-carts.ts";
 import { cartSurface } from "../../src/app.ts";
@@ -194,13 +194,6 @@ describe("Connect JSON on the wire", () => {
   const rpc = (method: string, body: unknown) =>
     call("POST", `/cart.v1.CartService/${method}`, JSON.stringify(body));
 
-  async function expectConnectError(res: Response, status: number, code: string) {
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { code: string; message: string };
-    expect(body.code).toBe(code);
-    return body.message;
-  }
-
   test("int64 ids as JSON strings; the answer is the proto's JSON form", async () => {
     expect((await rpc("AddItem", { userId: "42", sku: String(BOOK.sku), count: 2 })).status).toBe(200);
     const res = await rpc("ListCart", { userId: "42" });
@@ -216,15 +209,24 @@ describe("Connect JSON on the wire", () => {
     ["user 0", { userId: "0", sku: String(BOOK.sku), count: 1 }, "user_id"],
     ["sku 0", { userId: "42", sku: "0", count: 1 }, "sku"],
   ])("invalid_argument (400) for %s, naming the field; nothing changes", async (_, body, field) => {
-    expect(await expectConnectError(await rpc("AddItem", body), 400, "invalid_argument")).toContain(field);
+    const err = await connectErrorOf(await rpc("AddItem", body));
+    expect(err).toMatchObject({ status: 400, code: "invalid_argument" });
+    expect(err.message).toContain(field);
     expect(products.calls).toHaveLength(0);
     expect(await carts.get(42n)).toEqual([]);
   });
 
   test("an empty cart is not_found (404); an unknown product is failed_precondition", async () => {
-    await expectConnectError(await rpc("ListCart", { userId: "42" }), 404, "not_found");
+    expect(await connectErrorOf(await rpc("ListCart", { userId: "42" }))).toMatchObject({
+      status: 404,
+      code: "not_found",
+    });
     const unknown = await rpc("AddItem", { userId: "42", sku: "404", count: 1 });
-    expect(await expectConnectError(unknown, 400, "failed_precondition")).toContain("404");
+    expect(await connectErrorOf(unknown)).toMatchObject({
+      status: 400,
+      code: "failed_precondition",
+      message: expect.stringContaining("404"),
+    });
   });
 
   test("the x-api-key of a Connect call reaches products", async () => {

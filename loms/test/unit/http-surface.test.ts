@@ -2,7 +2,7 @@
 // socket), wired as app.ts wires it (lomsSurface) over memory repositories: every row of SPEC.md's
 // LOMS table through the REST gateway, and Connect JSON with its error mapping.
 import { describe, expect, test } from "bun:test";
-import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
 import { lomsSurface } from "../../src/app.ts";
 import { restGatewaySuite } from "../e2e/suites/rest-gateway.ts";
 import { memoryLoms, stockRow } from "../support/loms.ts";
@@ -27,13 +27,6 @@ describe("Connect JSON on the wire", () => {
         body: JSON.stringify(body),
       }),
     );
-
-  async function expectConnectError(res: Response, status: number, code: string) {
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { code: string; message: string };
-    expect(body.code).toBe(code);
-    return body.message;
-  }
 
   test("create then info: int64 ids as strings, the status as SPEC.md names it", async () => {
     const created = await rpc("loms.v1.OrderService/OrderCreate", {
@@ -61,17 +54,16 @@ describe("Connect JSON on the wire", () => {
     async (_, body, field) => {
       const before = stockRow(loms, 1076963n);
       const res = await rpc("loms.v1.OrderService/OrderCreate", body);
-      expect(await expectConnectError(res, 400, "invalid_argument")).toContain(field);
+      const err = await connectErrorOf(res);
+      expect(err).toMatchObject({ status: 400, code: "invalid_argument" });
+      expect(err.message).toContain(field);
       expect(stockRow(loms, 1076963n)).toEqual(before);
     },
   );
 
   test("an unknown order is not_found (404); paying a cancelled one failed_precondition", async () => {
-    await expectConnectError(
-      await rpc("loms.v1.OrderService/OrderInfo", { orderId: "999999" }),
-      404,
-      "not_found",
-    );
+    const missing = await rpc("loms.v1.OrderService/OrderInfo", { orderId: "999999" });
+    expect(await connectErrorOf(missing)).toMatchObject({ status: 404, code: "not_found" });
     const created = await rpc("loms.v1.OrderService/OrderCreate", {
       userId: "1",
       items: [{ sku: "1625903", count: 1 }],
@@ -79,7 +71,11 @@ describe("Connect JSON on the wire", () => {
     const { orderId } = (await created.json()) as { orderId: string };
     expect((await rpc("loms.v1.OrderService/OrderCancel", { orderId })).status).toBe(200);
     const pay = await rpc("loms.v1.OrderService/OrderPay", { orderId });
-    expect(await expectConnectError(pay, 400, "failed_precondition")).toContain(orderId);
+    expect(await connectErrorOf(pay)).toMatchObject({
+      status: 400,
+      code: "failed_precondition",
+      message: expect.stringContaining(orderId),
+    });
   });
 
   test("an unknown method is unimplemented (404); a body that is not JSON invalid_argument", async () => {
@@ -91,6 +87,6 @@ describe("Connect JSON on the wire", () => {
         body: "{not json",
       }),
     );
-    await expectConnectError(res, 400, "invalid_argument");
+    expect(await connectErrorOf(res)).toMatchObject({ status: 400, code: "invalid_argument" });
   });
 });

@@ -52,3 +52,11 @@ export async function eventually(
     await Bun.sleep(pauseMs);
   }
 }
+
+/** A Connect error answer (its JSON body) with its HTTP status, for one `toMatchObject`. */
+export async function connectErrorOf(
+  res: Response,
+): Promise<{ status: number; code: string; message: string }> {
+  const body = (await res.json()) as { code?: string; message?: string };
+  return { status: res.status, code: body.code ?? "", message: body.message ?? "" };
+}
