@@ -139,8 +139,7 @@ describe("RestProductCatalog", () => {
       await gate.promise;
     });
     const lookup = catalog.getProduct(BOOK.sku, aSignal());
-    await until(() => waiting === 1);
-    await Bun.sleep(5);
+    await until(() => waiting === 1); // parked in beforeCall: the request is built only after it
     expect(requests).toHaveLength(0);
     gate.resolve();
     expect(await lookup).toEqual(BOOK);

@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setSystemTime, test } from "bun:test";
 import { createLogger } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { loadLomsConfig } from "../../src/config.ts";
@@ -195,10 +195,13 @@ describe("openLomsStorage", () => {
 
 describe("systemClock", () => {
   test("systemClock tells wall time", () => {
-    const before = Date.now();
-    const now = systemClock.now().getTime();
-    expect(now).toBeGreaterThanOrEqual(before);
-    expect(now).toBeLessThanOrEqual(Date.now());
+    const wall = new Date("2026-03-01T12:00:00Z");
+    setSystemTime(wall);
+    try {
+      expect(systemClock.now()).toEqual(wall);
+    } finally {
+      setSystemTime();
+    }
   });
 });
 

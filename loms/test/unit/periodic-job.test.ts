@@ -1,8 +1,10 @@
-import { describe, expect, test } from "bun:test";
+// startPeriodicJob on the fake clock: time moves only when a test advances it, so "six intervals
+// passed" means six runs exactly — no real sleeps, nothing that a loaded machine can make late.
+import { afterEach, beforeEach, describe, expect, jest, test } from "bun:test";
 import { createLogger } from "@route256/platform";
 import { startPeriodicJob } from "../../src/jobs/periodic-job.ts";
-import { flush, waitUntil } from "../support/loms.ts";
 
+const INTERVAL = 1000;
 const silent = createLogger("test", "silent");
 
 function recordingLogger() {
@@ -11,24 +13,43 @@ function recordingLogger() {
   return { lines, logger };
 }
 
-/** Lets several job intervals pass (the jobs here run every 1-5 ms). */
-async function severalIntervals() {
-  for (let i = 0; i < 8; i++) await Bun.sleep(5);
+/** Lets every promise callback that is ready run (a run, its log line, the next tick's scheduling). */
+async function settle(): Promise<void> {
+  for (let i = 0; i < 50; i++) await Promise.resolve();
 }
 
+/** Moves the fake clock `n` intervals on, letting what each interval starts finish its turn. */
+async function intervals(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    jest.advanceTimersByTime(INTERVAL);
+    await settle();
+  }
+}
+
+beforeEach(() => {
+  jest.useFakeTimers();
+});
+afterEach(() => {
+  jest.useRealTimers();
+});
+
 describe("startPeriodicJob", () => {
-  test("runs every interval; a run that did something is logged with the job, its count and `what`", async () => {
+  test("runs once every interval; a run that did something is logged with the job, its count and `what`", async () => {
     const { lines, logger } = recordingLogger();
     const counts = [0, 2, 0, 1];
     let runs = 0;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: async () => counts[runs++] ?? 0,
       what: "did demo things",
       logger,
     });
-    await waitUntil(() => runs >= 6, "six runs");
+    jest.advanceTimersByTime(INTERVAL - 1);
+    await settle();
+    expect(runs).toBe(0);
+    await intervals(6);
+    expect(runs).toBe(6);
     await job.stop();
 
     // Quiet when a run had nothing to do: exactly one line per run that did something.
@@ -43,13 +64,13 @@ describe("startPeriodicJob", () => {
     let runs = 0;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: async () => ++runs,
       what: "ran",
       logger: silent,
     });
     await job.stop();
-    await severalIntervals();
+    await intervals(10);
     expect(runs).toBe(0);
   });
 
@@ -60,7 +81,7 @@ describe("startPeriodicJob", () => {
     let finished = 0;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: async () => {
         started++;
         const n = await gate.promise;
@@ -70,13 +91,14 @@ describe("startPeriodicJob", () => {
       what: "ran",
       logger,
     });
-    await waitUntil(() => started === 1, "the first run starts");
+    await intervals(1);
+    expect(started).toBe(1);
 
     let stopped = false;
     const stopping = job.stop().then(() => {
       stopped = true;
     });
-    await flush();
+    await settle();
     expect(stopped).toBe(false); // the run is still blocked
 
     gate.resolve(3);
@@ -86,7 +108,7 @@ describe("startPeriodicJob", () => {
     expect(lines.filter((l) => l.msg === "ran")).toEqual([
       expect.objectContaining({ job: "demo", count: 3 }),
     ]);
-    await severalIntervals();
+    await intervals(10);
     expect(started).toBe(1);
   });
 
@@ -95,7 +117,7 @@ describe("startPeriodicJob", () => {
     let runs = 0;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: async () => {
         runs++;
         if (runs <= 2) throw new Error(`database unavailable #${runs}`);
@@ -104,7 +126,7 @@ describe("startPeriodicJob", () => {
       what: "ran",
       logger,
     });
-    await waitUntil(() => lines.some((l) => l.msg === "ran"), "a run succeeds after the failures");
+    await intervals(3);
     await job.stop();
 
     const failed = lines.filter((l) => l.msg === "background job run failed");
@@ -115,28 +137,32 @@ describe("startPeriodicJob", () => {
     expect(lines.find((l) => l.msg === "ran")).toMatchObject({ level: "info", job: "demo", count: 1 });
   });
 
-  test("runs never overlap: the next run is scheduled when the current one ends", async () => {
-    let inFlight = 0;
-    let maxInFlight = 0;
-    let runs = 0;
+  test("runs never overlap: the next run is scheduled one interval after the current one ends", async () => {
+    const gates: PromiseWithResolvers<number>[] = [];
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
-      run: async () => {
-        runs++;
-        inFlight++;
-        maxInFlight = Math.max(maxInFlight, inFlight);
-        await Bun.sleep(3); // longer than the interval
-        inFlight--;
-        return 0;
+      intervalMs: INTERVAL,
+      run: () => {
+        const gate = Promise.withResolvers<number>();
+        gates.push(gate);
+        return gate.promise;
       },
       what: "ran",
       logger: silent,
     });
-    await waitUntil(() => runs >= 5, "five runs");
+    await intervals(1);
+    expect(gates).toHaveLength(1);
+    await intervals(5); // the run takes five intervals: no other starts meanwhile
+    expect(gates).toHaveLength(1);
+    gates[0]?.resolve(0);
+    await settle();
+    jest.advanceTimersByTime(INTERVAL - 1);
+    await settle();
+    expect(gates).toHaveLength(1);
+    await intervals(1);
+    expect(gates).toHaveLength(2);
+    gates[1]?.resolve(0);
     await job.stop();
-    expect(maxInFlight).toBe(1);
-    expect(inFlight).toBe(0);
   });
 
   test("a logger that throws does not stop the job", async () => {
@@ -153,30 +179,28 @@ describe("startPeriodicJob", () => {
     } as unknown as typeof silent;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: async () => ++runs,
       what: "ran",
       logger,
     });
-    await waitUntil(() => runs >= 3, "three runs");
+    await intervals(3);
     await job.stop();
-    expect(errors).toBeGreaterThanOrEqual(2);
+    expect(runs).toBe(3);
+    expect(errors).toBe(3);
   });
 });
 
 describe("startPeriodicJob with a run that throws before returning its promise", () => {
-  // known bug: loms/src/jobs/periodic-job.ts:24-25 calls `opts.run().then(...)` with no guard, so a
-  // `run` that throws synchronously (a plain function failing while it builds its arguments, rather
-  // than an async one rejecting) throws out of the timer callback: nothing is logged, the `finally`
-  // that schedules the next tick never runs, and the job is dead for good (in a server process the
-  // error is an uncaught exception). Today's callers pass arrow functions returning an async call,
-  // which only reject, so this is latent. Fix: `Promise.resolve().then(opts.run)` or a try/catch.
+  // A `run` that throws synchronously (a plain function failing while it builds its arguments,
+  // rather than an async one rejecting) is a failed run like any other: logged, and the next tick
+  // still comes.
   test("is logged as a failed run and the next tick still runs", async () => {
     const { lines, logger } = recordingLogger();
     let runs = 0;
     const job = startPeriodicJob({
       name: "demo",
-      intervalMs: 1,
+      intervalMs: INTERVAL,
       run: () => {
         runs++;
         if (runs === 1) throw new Error("bad arguments");
@@ -185,11 +209,9 @@ describe("startPeriodicJob with a run that throws before returning its promise",
       what: "ran",
       logger,
     });
-    try {
-      await waitUntil(() => runs >= 2, "a second run", 40);
-    } finally {
-      await job.stop();
-    }
+    await intervals(2);
+    await job.stop();
+    expect(runs).toBe(2);
     expect(lines.find((l) => l.msg === "background job run failed")).toMatchObject({ job: "demo" });
   });
 });
@@ -204,26 +226,33 @@ describe("wake()", () => {
     let started = 0;
     const job = startPeriodicJob({
       name: "relay",
-      intervalMs: 3_600_000, // only wake() can start a run within this test
+      intervalMs: 3_600_000, // only wake() can start a run: the fake clock never gets there
       run: () => (gates[started++] as PromiseWithResolvers<number>).promise,
       what: "ran",
       logger: silent,
     });
     job.wake();
-    await waitUntil(() => started === 1, "the woken run");
+    await settle();
+    expect(started).toBe(1);
     job.wake(); // during the run: folded into one run after it
     job.wake();
     (gates[0] as PromiseWithResolvers<number>).resolve(0);
-    await waitUntil(() => started === 2, "the run the wakes asked for");
+    await settle();
+    jest.advanceTimersByTime(0); // "right after": the next tick is scheduled with no delay
+    await settle();
+    expect(started).toBe(2);
     (gates[1] as PromiseWithResolvers<number>).resolve(0);
-    await flush();
+    await settle();
+    jest.advanceTimersByTime(0);
+    await settle();
     expect(started).toBe(2); // not three: the two wakes were one
     job.wake();
-    await waitUntil(() => started === 3, "the next woken run");
+    await settle();
+    expect(started).toBe(3);
     (gates[2] as PromiseWithResolvers<number>).resolve(0);
     await job.stop();
     job.wake(); // after stop: nothing
-    await flush();
+    await settle();
     expect(started).toBe(3);
   });
 });

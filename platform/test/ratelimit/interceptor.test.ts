@@ -1,10 +1,10 @@
-import { beforeEach, describe, expect, test } from "bun:test";
+import { beforeEach, describe, expect, setSystemTime, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { rateLimitInterceptor, timeoutMsOf } from "../../src/ratelimit/interceptor.ts";
 import type { AcquireOptions, RateLimiter } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
-import { rejectionOf } from "../../src/testing/helpers.ts";
+import { rejectionOf, until } from "../../src/testing/helpers.ts";
 import { type TestProducts, testProducts } from "../support/test-products.ts";
 
 /** A limiter that records what it was asked and lets each call through only when the test says. */
@@ -17,6 +17,23 @@ class GateLimiter implements RateLimiter {
     this.gates.push(gate);
     return gate.promise.then(() => ({ waitedMs: 0 }));
   }
+}
+
+/**
+ * A 1 RPS local limiter (turns 1050 ms apart) whose schedule clock stands still and whose waits
+ * never end by themselves — only their signal does — and are recorded.
+ */
+function sleepless() {
+  const sleeps: number[] = [];
+  const limiter = createLocalLimiter({
+    rps: 1,
+    now: () => 0,
+    sleep: (ms, signal) => {
+      sleeps.push(ms);
+      return new Promise((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason)));
+    },
+  });
+  return { limiter, sleeps };
 }
 
 let products: TestProducts;
@@ -36,8 +53,7 @@ describe("rateLimitInterceptor", () => {
   test("a call goes out only once the limiter gives it a turn", async () => {
     const gate = new GateLimiter();
     const call = clientWith(gate).getProduct({ sku: 1n });
-    await Bun.sleep(5);
-    expect(gate.asked.length).toBe(1);
+    await until(() => gate.asked.length === 1);
     expect(products.calls).toEqual([]); // still held
     gate.gates[0]!.resolve();
     expect((await call).product?.sku).toBe(1n);
@@ -48,41 +64,44 @@ describe("rateLimitInterceptor", () => {
     const gate = new GateLimiter();
     const client = clientWith(gate);
     const calls = [client.getProduct({ sku: 1n }), client.listSkus({ count: 1 })];
-    await Bun.sleep(5);
-    expect(gate.asked.length).toBe(2);
+    await until(() => gate.asked.length === 2);
     expect(gate.asked.every((o) => o.signal instanceof AbortSignal && o.deadline === undefined)).toBe(true);
     for (const g of gate.gates) g.resolve();
     await Promise.all(calls);
   });
 
   test("the call's timeout becomes the limiter's deadline", async () => {
-    const gate = new GateLimiter();
-    const before = Date.now();
-    const call = clientWith(gate).getProduct({ sku: 1n }, { timeoutMs: 5000 });
-    await Bun.sleep(5);
-    const deadline = gate.asked[0]!.deadline!;
-    expect(deadline).toBeGreaterThanOrEqual(before + 5000);
-    expect(deadline).toBeLessThanOrEqual(Date.now() + 5000);
-    gate.gates[0]!.resolve();
-    await call;
+    const now = new Date("2026-01-01T00:00:00Z");
+    setSystemTime(now); // the wall clock stands still: the deadline is exact
+    try {
+      const gate = new GateLimiter();
+      const call = clientWith(gate).getProduct({ sku: 1n }, { timeoutMs: 5000 });
+      await until(() => gate.asked.length === 1);
+      expect(gate.asked[0]?.deadline).toBe(now.getTime() + 5000);
+      gate.gates[0]!.resolve();
+      await call;
+    } finally {
+      setSystemTime();
+    }
   });
 
   test("a call whose turn would come after its deadline fails at once with DeadlineExceeded", async () => {
-    const client = clientWith(createLocalLimiter({ rps: 1 })); // turns 1050 ms apart
+    const limiter = sleepless();
+    const client = clientWith(limiter.limiter);
     await client.getProduct({ sku: 1n });
-    const started = performance.now();
     const err = await rejectionOf(client.getProduct({ sku: 2n }, { timeoutMs: 800 }), ConnectError);
     expect(err.code).toBe(Code.DeadlineExceeded);
-    expect(performance.now() - started).toBeLessThan(500); // refused when asked, not at the 800 ms deadline
+    expect(limiter.sleeps).toEqual([]); // refused when asked, not after waiting for the deadline
     expect(products.calls).toEqual([1n]);
   });
 
   test("cancelling a waiting call gives Canceled and the call never goes out", async () => {
-    const client = clientWith(createLocalLimiter({ rps: 1 }));
+    const limiter = sleepless();
+    const client = clientWith(limiter.limiter);
     await client.getProduct({ sku: 1n });
     const abort = new AbortController();
     const call = client.getProduct({ sku: 2n }, { signal: abort.signal });
-    await Bun.sleep(10);
+    await until(() => limiter.sleeps.length === 1); // waiting for its turn, 1050 ms away
     abort.abort();
     const err = await rejectionOf(call, ConnectError);
     expect(err.code).toBe(Code.Canceled);
