@@ -1,7 +1,7 @@
 // Server reflection and gRPC health on a real serveOnePort server, over gRPC (h2c) with Connect's
 // client: the bidi and server-streaming paths of the one-port server, the descriptors served, and
 // health following readiness through a drain.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, jest, test } from "bun:test";
 import { create, createFileRegistry, fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { type FileDescriptorProto, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
@@ -249,36 +249,49 @@ describe("gRPC health", () => {
 
 describe("Readiness", () => {
   test("Watch reports the current status, then each change once, with one probe for all watchers", async () => {
-    let up = true;
-    let probes = 0;
-    const readiness = new Readiness(
-      () => {
-        probes++;
-        return up;
-      },
-      new AbortController().signal,
-      5,
-    );
-    const leaveA = new AbortController();
-    const leaveB = new AbortController();
-    const a = readiness.watch(leaveA.signal);
-    const b = readiness.watch(leaveB.signal);
-    expect((await a.next()).value).toBe(true);
-    expect((await b.next()).value).toBe(true);
-    up = false;
-    expect((await a.next()).value).toBe(false);
-    expect((await b.next()).value).toBe(false);
-    const before = probes;
-    await Bun.sleep(50);
-    // About ten polls in 50 ms for both watchers together, not twenty.
-    expect(probes - before).toBeLessThan(15);
-    up = true;
-    expect((await a.next()).value).toBe(true);
-    leaveA.abort();
-    expect((await a.next()).done).toBe(true);
-    expect((await b.next()).value).toBe(true); // the change it had not seen yet
-    leaveB.abort();
-    expect((await b.next()).done).toBe(true);
+    jest.useFakeTimers(); // polls happen only when the test moves the clock
+    try {
+      let up = true;
+      let probes = 0;
+      const readiness = new Readiness(
+        () => {
+          probes++;
+          return up;
+        },
+        new AbortController().signal,
+        5,
+      );
+      /** Moves the clock one poll interval on and lets the poll and the woken watchers run. */
+      const poll = async () => {
+        jest.advanceTimersByTime(5);
+        for (let i = 0; i < 50; i++) await Promise.resolve();
+      };
+      const leaveA = new AbortController();
+      const leaveB = new AbortController();
+      const a = readiness.watch(leaveA.signal);
+      const b = readiness.watch(leaveB.signal);
+      expect((await a.next()).value).toBe(true);
+      expect((await b.next()).value).toBe(true);
+      up = false;
+      const [nextA, nextB] = [a.next(), b.next()];
+      await poll();
+      expect((await nextA).value).toBe(false);
+      expect((await nextB).value).toBe(false);
+      const before = probes;
+      for (let i = 0; i < 10; i++) await poll();
+      expect(probes - before).toBe(10); // one probe per poll for both watchers together, not two
+      up = true;
+      const backA = a.next();
+      await poll();
+      expect((await backA).value).toBe(true);
+      leaveA.abort();
+      expect((await a.next()).done).toBe(true);
+      expect((await b.next()).value).toBe(true); // the change it had not seen yet
+      leaveB.abort();
+      expect((await b.next()).done).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   test("a probe that throws is NOT_SERVING; after close every watcher gets NOT_SERVING and ends", async () => {

@@ -72,8 +72,10 @@ describe("mapPool", () => {
   test("settles only after every started call has finished, even ones ignoring the abort", async () => {
     const slow = Promise.withResolvers<void>();
     let slowFinished = false;
-    const run = mapPool([0, 1], 2, async (i) => {
+    let slowSignal: AbortSignal | undefined;
+    const run = mapPool([0, 1], 2, async (i, signal) => {
       if (i === 0) throw new Error("fast failure");
+      slowSignal = signal;
       await slow.promise; // ignores the signal on purpose
       slowFinished = true;
     });
@@ -81,7 +83,7 @@ describe("mapPool", () => {
     run.catch(() => {
       settled = true;
     });
-    await Bun.sleep(5);
+    await until(() => slowSignal?.aborted === true); // the pool has taken the failure in
     expect(settled).toBe(false); // guarantee 4: no work left running after it returns
     slow.resolve();
     await expect(run).rejects.toThrow("fast failure");
