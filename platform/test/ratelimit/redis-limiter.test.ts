@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from "bun:test";
 import {
   Code,
   ConnectError,
@@ -13,7 +13,7 @@ import { rateLimitInterceptor } from "../../src/ratelimit/interceptor.ts";
 import { type RateLimiter, spacingMs, type WaitSource } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
 import { createRedisLimiter, type RedisScriptClient } from "../../src/ratelimit/redis-limiter.ts";
-import { rejectionOf } from "../../src/testing/helpers.ts";
+import { eventually, rejectionOf, until } from "../../src/testing/helpers.ts";
 import { startRedis, type TestRedis } from "../../src/testing/redis-server.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
@@ -199,7 +199,7 @@ describe("shared through a real Redis", () => {
     const queued = [limiter.acquire(), limiter.acquire()]; // 0, 105
     const abort = new AbortController();
     const cancelled = limiter.acquire({ signal: abort.signal }); // 210
-    await Bun.sleep(20);
+    await eventually("the third turn is granted", () => turns.length === 3); // and is being waited for
     const reason = new Error("caller went away");
     abort.abort(reason);
     await expect(cancelled).rejects.toBe(reason);
@@ -228,9 +228,8 @@ describe("when Redis goes away", () => {
 
       const again = await startRedis(own.port);
       try {
-        const until = performance.now() + 5000;
-        while (!client.isReady && performance.now() < until) await Bun.sleep(20);
-        await Bun.sleep(60); // past retryAfterMs
+        await eventually("the client reconnects", () => client.isReady);
+        await Bun.sleep(60); // past retryAfterMs: the limiter's own clock, which the test cannot move
         await h.limiter.acquire(); // the restarted server knows no script: EVALSHA → EVAL
         expect(h.sources.at(-1)).toBe("redis");
         expect(h.log.withMessage(BACK).length).toBe(1);
@@ -283,9 +282,17 @@ describe("failure handling (stub client)", () => {
   test("a hung call is abandoned after the timeout; others skip Redis until retryAfterMs", async () => {
     const stub = stubClient(() => new Promise(() => {}));
     const h = limiterOn(stub.client, "k", { redisTimeoutMs: 50, retryAfterMs: 60_000 });
-    const started = performance.now();
-    await h.limiter.acquire();
-    expect(performance.now() - started).toBeLessThan(1_000); // the stub never answers at all
+    jest.useFakeTimers(); // the stub never answers: only the timeout can end the first call
+    try {
+      const first = h.limiter.acquire();
+      await until(() => stub.calls.length === 1);
+      jest.advanceTimersByTime(49);
+      expect(stub.signals[0]!.aborted).toBe(false);
+      jest.advanceTimersByTime(1);
+      await first;
+    } finally {
+      jest.useRealTimers();
+    }
     expect(stub.signals[0]!.aborted).toBe(true); // the queued command is dropped, not left behind
     await h.limiter.acquire();
     await h.limiter.acquire();
