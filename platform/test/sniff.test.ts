@@ -150,27 +150,19 @@ describe("createSniffingListener", () => {
     expect(h.calls).toEqual(["h1"]);
   });
 
-  test("bytes that leave the preface mid-way decide HTTP/1.1 at once, without waiting for more", async () => {
-    const h = await startListener();
-    const client = await connect(h.port);
+  test.each([
     // "PRI * HTTP/1" diverges from "PRI * HTTP/2" at its last byte.
-    await write(client, "PRI * HTTP/1");
-    const handoff = await h.handoffs[0]!.promise;
-    expect(handoff.protocol).toBe("h1");
-    await write(client, ".1\r\n\r\n");
-    client.end();
-    expect(await handoff.bytes).toBe("PRI * HTTP/1.1\r\n\r\n");
-  });
-
-  test("a short non-preface first byte is enough for HTTP/1.1", async () => {
+    ["bytes that leave the preface mid-way", "PRI * HTTP/1", ".1\r\n\r\n"],
+    ["a short non-preface first byte", "G", "ET / HTTP/1.1\r\n\r\n"],
+  ])("%s: HTTP/1.1 is decided at once, without waiting for more", async (_, first, rest) => {
     const h = await startListener();
     const client = await connect(h.port);
-    await write(client, "G");
+    await write(client, first);
     const handoff = await h.handoffs[0]!.promise;
     expect(handoff.protocol).toBe("h1");
-    await write(client, "ET / HTTP/1.1\r\n\r\n");
+    await write(client, rest);
     client.end();
-    expect(await handoff.bytes).toBe("GET / HTTP/1.1\r\n\r\n");
+    expect(await handoff.bytes).toBe(first + rest);
   });
 
   test("each connection is sniffed on its own", async () => {

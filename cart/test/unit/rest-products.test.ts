@@ -109,25 +109,13 @@ describe("RestProductCatalog", () => {
     expect(before.calls).toBe(3);
   });
 
-  test("500: fails at once with Internal (not retried, not a not-found)", async () => {
+  test.each([
+    [500, Code.Internal],
+    [401, Code.Unauthenticated],
+  ])("%i: fails at once, naming its code (not retried, not a not-found)", async (status, code) => {
     const { catalog } = restCatalog();
-    script(BOOK.sku, 500);
-    expectDownstreamFailure(
-      await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())),
-      "products",
-      Code.Internal,
-    );
-    expect(requests).toHaveLength(1);
-  });
-
-  test("401: fails at once with Unauthenticated", async () => {
-    const { catalog } = restCatalog();
-    script(BOOK.sku, 401);
-    expectDownstreamFailure(
-      await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())),
-      "products",
-      Code.Unauthenticated,
-    );
+    script(BOOK.sku, status);
+    expectDownstreamFailure(await rejectionOf(catalog.getProduct(BOOK.sku, aSignal())), "products", code);
     expect(requests).toHaveLength(1);
   });
 
