@@ -1,11 +1,12 @@
 // The test knobs callers are tested against — an artificial latency and a strict server-side cap —
-// on the products surface in process, the latency on the fake clock (no wall-clock bounds).
+// on the products surface in process, the latency on the fake clock (no wall-clock bounds); and
+// startProducts, the composition root that serves them, once on a real port.
 import { afterEach, describe, expect, jest, test } from "bun:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
-import { loadCatalog, productsSurface } from "../src/app.ts";
+import { loadCatalog, productsSurface, startProducts } from "../src/app.ts";
 import type { ProductsConfig } from "../src/config.ts";
 
 const headers = { "x-api-key": "testToken" };
@@ -92,4 +93,25 @@ describe("PRODUCTS_LATENCY_MS", () => {
       expect((await answer).status).toBe(499);
     },
   );
+});
+
+describe("startProducts", () => {
+  test("serves productsSurface on a real port, with the configured knobs, and closes", async () => {
+    const server = await startProducts(
+      {
+        server: { host: "127.0.0.1", port: 0, logLevel: "silent", shutdownGraceMs: 1000 },
+        tokens: ["testToken"],
+        latencyMs: 1,
+        rpsLimit: 100,
+      },
+      { logger: createLogger("products", "silent"), catalog },
+    );
+    try {
+      const res = await fetch(`${server.url}/product/1076963`, { headers });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { price: number }).price).toBe(3379);
+    } finally {
+      await server.close();
+    }
+  });
 });
