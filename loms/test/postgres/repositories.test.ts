@@ -673,6 +673,130 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
   });
 });
 
+describe("the two-commit OrderCreate's parts", () => {
+  const items: OrderItem[] = [
+    { sku: 1076963n, count: 2 },
+    { sku: 1148162n, count: 1 },
+  ];
+
+  test("newId: ids from blocks of the shard's sequence, unique across two instances and many concurrent calls", async () => {
+    other ??= await openStorage(cluster);
+    const calls = [orders, other.deps.orders].flatMap((repo) =>
+      Array.from({ length: 300 }, () => repo.newId()),
+    );
+    const ids = await Promise.all(calls);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id > 0n && (id % 10n === 0n || id % 10n === 1n))).toBe(true);
+    // 600 ids over 2 instances x 2 shards took a handful of nextvals, not 600
+    for (const sql of primaries) {
+      const [seq] = await sql<{ increment_by: bigint }[]>`
+        SELECT increment_by FROM pg_sequences WHERE sequencename = 'order_id_seq'`;
+      expect(Number(seq?.increment_by)).toBe(64);
+    }
+  });
+
+  test("create: the order with its outcome, its items and both events (new, then the outcome), written together", async () => {
+    const id = await orders.newId();
+    const shard = primaries[Number(id % 10n)] as RawSql;
+    const createdAt = new Date("2031-01-01T00:00:00.000Z");
+    const updatedAt = new Date("2031-01-01T00:00:00.250Z");
+    await orders.create({ id, userId: 9n, items, status: "awaiting payment", createdAt, updatedAt });
+    const order = await orders.get(id);
+    expect(order).toMatchObject({
+      id,
+      userId: 9n,
+      status: "awaiting payment",
+      createdAt,
+      updatedAt,
+      version: 0,
+    });
+    expect(order?.items).toEqual([...items].sort((a, b) => Number(a.sku - b.sku)));
+    const events = await shard<{ status: string; moment: Date }[]>`
+      SELECT status, moment FROM outbox WHERE order_id = ${id} ORDER BY id`;
+    expect([...events]).toEqual([
+      { status: "new", moment: createdAt },
+      { status: "awaiting payment", moment: updatedAt },
+    ]);
+  });
+
+  test("create of an id that exists fails and changes nothing", async () => {
+    const id = await orders.newId();
+    const now = new Date();
+    await orders.create({ id, userId: 1n, items, status: "failed", createdAt: now, updatedAt: now });
+    await expect(
+      orders.create({ id, userId: 2n, items, status: "awaiting payment", createdAt: now, updatedAt: now }),
+    ).rejects.toThrow();
+    expect((await orders.get(id))?.status).toBe("failed");
+    const shard = primaries[Number(id % 10n)] as RawSql;
+    const events = await shard`SELECT 1 FROM outbox WHERE order_id = ${id}`;
+    expect(events.length).toBe(2);
+  });
+
+  test("existing: finds orders on either shard, not ids without an order or naming no shard", async () => {
+    const now = new Date();
+    const a = await createNew(orders, 1n, items, now);
+    const b = await createNew(orders, 1n, items, now);
+    const missing = await orders.newId();
+    expect(await orders.existing([a.id, b.id, missing, 7n, -3n])).toEqual(new Set([a.id, b.id]));
+    expect(await orders.existing([])).toEqual(new Set());
+  });
+
+  test("claimUnseen: reservations before the cut-off, oldest first, once per lease; seen ones never again", async () => {
+    const epoch = freshEpoch();
+    const ids: bigint[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = freshOrderId();
+      expect(await stocks.reserve(id, [{ sku: 1625903n, count: 1 }], plus(epoch, 10 - i))).toEqual({
+        ok: true,
+      });
+      ids.push(id);
+    }
+    const late = freshOrderId();
+    await stocks.reserve(late, [{ sku: 1625903n, count: 1 }], plus(epoch, 5000));
+    const now = new Date();
+    // a small limit takes the oldest reservations (ids[3] was reserved first); `late` is after the cut-off
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 2, now, 60_000))).toEqual(
+      new Set([ids[3], ids[2]]),
+    );
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 10, now, 60_000))).toEqual(
+      new Set([ids[1], ids[0]]),
+    );
+    expect(await stocks.claimUnseen(plus(epoch, 1000), 10, now, 60_000)).toEqual([]); // all leased
+    await stocks.markOrdersSeen(ids.slice(0, 2));
+    const afterLease = plus(now, 60_001);
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 10, afterLease, 60_000))).toEqual(
+      new Set(ids.slice(2)),
+    );
+    for (const id of [...ids, late]) await stocks.release(id);
+    expect(await stocks.claimUnseen(plus(epoch, 9000), 10, plus(afterLease, 60_001), 60_000)).toEqual([]);
+  });
+
+  test("claimUnseen: two instances claiming at once never get the same reservation", async () => {
+    other ??= await openStorage(cluster);
+    const epoch = freshEpoch();
+    const ids = new Set<bigint>();
+    for (let i = 0; i < 30; i++) {
+      const id = freshOrderId();
+      await stocks.reserve(id, [{ sku: 1625903n, count: 1 }], epoch);
+      ids.add(id);
+    }
+    const now = new Date();
+    const claimer = async (repo: StockRepository) => {
+      const got: bigint[] = [];
+      for (;;) {
+        const batch = await repo.claimUnseen(plus(epoch, 1), 3, now, 60_000);
+        if (batch.length === 0) return got;
+        got.push(...batch);
+      }
+    };
+    const instances = [stocks, other.deps.stocks];
+    const claimed = (await Promise.all([...instances, ...instances].map(claimer))).flat();
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect(new Set(claimed)).toEqual(ids);
+    for (const id of ids) await stocks.release(id);
+  });
+});
+
 describe("replica reads", () => {
   test("reads are served by the replicas", async () => {
     const o = await createNew(orders, 1n, [{ sku: 1n, count: 1 }], new Date());

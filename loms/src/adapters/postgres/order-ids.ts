@@ -2,7 +2,7 @@
  * Order ids for one shard, handed out from memory in blocks: one nextval on the shard's
  * order_id_seq per block (its increment, 64 — migration 20261205000003) instead of one per order, so
  * allocating an id before the order exists costs no round trip on the common path. A block is the
- * `size` sequence values up to the one nextval returned; each value becomes the id value * 10 + shard
+ * `size` sequence values up to the one nextval returned (positive ones: ids are); each value becomes the id value * 10 + shard
  * (sharding.ts). Ids are unique across processes and workers (each takes its own blocks) and grow
  * with time, but not strictly in creation order across processes; a process that stops leaves the
  * rest of its block unused (gaps, like any sequence's).
@@ -23,7 +23,8 @@ export class OrderIdBlocks {
     while (this.next > this.last) {
       this.refill ??= this.allocate()
         .then(({ last, size }) => {
-          this.next = last - size + 1n;
+          // A fresh sequence's first nextval is its start, 1: that block is just {1}.
+          this.next = last - size + 1n > 0n ? last - size + 1n : 1n;
           this.last = last;
         })
         .finally(() => {
