@@ -1,11 +1,13 @@
-// kill -9 of LOMS in the middle of a stream of creates and pays, on a real 2-shard cluster. A LOMS
-// started again on the same databases must repair whatever the dead one left half-way, until SPEC's
-// invariants hold again: every paid order's units sold exactly once, reserved = fixture reserved +
-// units awaiting payment, no order left in "new".
+// kill -9 of LOMS in the middle of a stream of creates and pays, and between OrderCreate's two
+// commits, on a real 2-shard cluster. A LOMS started again on the same databases must repair whatever
+// the dead one left half-way, until SPEC's invariants hold again: every paid order's units sold
+// exactly once, reserved = fixture reserved + units awaiting payment, no order left in "new", no
+// stock reserved for an order that never appeared.
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { seededRandom } from "@route256/platform";
 import { pick, randomInt } from "../support/prng.ts";
+import { deferred } from "../support/wrappers.ts";
 import {
   countByStatus,
   type DbState,
@@ -14,6 +16,9 @@ import {
   lomsClients,
   lomsOnCluster,
   lomsSessions,
+  orphanedReservations,
+  type RawSql,
+  rawSql,
   readDbState,
   waitFor,
 } from "./support.ts";
@@ -23,12 +28,18 @@ const pg = lomsOnCluster();
 /** LOMS whose repair job looks every 200 ms at orders older than 500 ms. */
 const startLoms = () => pg.startLoms({ LOMS_REPAIR_GRACE_MS: "500", LOMS_REPAIR_INTERVAL_MS: "200" });
 
-/** Nothing a crash left half-way remains: no "new", every order awaiting payment still reserved. */
+/**
+ * Nothing a crash left half-way remains: no "new", every order awaiting payment still reserved, no
+ * reservation held for an order that never appeared.
+ */
 function settled(state: DbState): boolean {
-  return state.orders.every(
-    (o) =>
-      o.status !== "new" &&
-      (o.status !== "awaiting payment" || state.reservations.get(o.id)?.state === "reserved"),
+  return (
+    orphanedReservations(state).length === 0 &&
+    state.orders.every(
+      (o) =>
+        o.status !== "new" &&
+        (o.status !== "awaiting payment" || state.reservations.get(o.id)?.state === "reserved"),
+    )
   );
 }
 
@@ -126,4 +137,149 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     second.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   }, 120_000);
+
+  test("killed between the reserve and the order write: the restarted LOMS releases what nobody ordered", async () => {
+    // The dead LOMS's own repair job must not act before the kill: default grace (30 s).
+    const first = await pg.startLoms({ LOMS_REPAIR_INTERVAL_MS: "200" });
+    const client = lomsClients(first.url);
+    const before = await readDbState(pg.cluster);
+    const held = await holdOrderWrites();
+    try {
+      const creates = SKUS.map((sku, i) =>
+        client.orders.orderCreate({ userId: BigInt(900 + i), items: [{ sku, count: 1 + (i % 2) }] }).then(
+          () => "answered",
+          (err: unknown) => (isConnectionError(err) ? "cut off" : `unexpected: ${String(err)}`),
+        ),
+      );
+      const stranded = await reservedWithoutOrder(SKUS.length);
+      first.kill("SIGKILL");
+      expect(await first.exited).not.toBe(0);
+      expect(await Promise.all(creates)).toEqual(SKUS.map(() => "cut off"));
+      // The dead LOMS's statements wait on the lock, unaware their client is gone: end them, so the
+      // order writes never happen (a crash between the two commits), then let go of the lock.
+      await held.terminateLoms();
+      await waitFor(
+        "the dead LOMS's sessions to end",
+        async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
+        20_000,
+      );
+      await held.release();
+
+      const leftByCrash = await readDbState(pg.cluster);
+      expect(leftByCrash.orders.length).toBe(before.orders.length); // no order was written
+      expect(orphanedReservations(leftByCrash).sort()).toEqual([...stranded].sort());
+      // the stock is held for nobody until repair
+      for (const sku of SKUS)
+        expect(leftByCrash.stocks.get(sku)!.reserved).toBeGreaterThan(before.stocks.get(sku)!.reserved);
+
+      const second = await startLoms();
+      const state = await waitFor(
+        "the repair job to release the stranded reservations",
+        async () => {
+          const s = await readDbState(pg.cluster);
+          return settled(s) ? s : undefined;
+        },
+        20_000,
+        200,
+      );
+      expect(invariantViolations(state)).toEqual([]);
+      for (const id of stranded) expect(state.reservations.get(id)?.state).toBe("released");
+      expect(state.orders.length).toBe(before.orders.length); // repair creates no orders
+      for (const sku of SKUS) expect(state.stocks.get(sku)).toEqual(before.stocks.get(sku));
+      second.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    } finally {
+      await held.release();
+    }
+  }, 120_000);
+
+  test("a live create slower than the grace period: its reservation is released, its late order cancelled", async () => {
+    const loms = await startLoms(); // repair: grace 500 ms, every 200 ms
+    const client = lomsClients(loms.url);
+    const before = await readDbState(pg.cluster);
+    const held = await holdOrderWrites();
+    let created: Promise<bigint>;
+    try {
+      created = client.orders
+        .orderCreate({ userId: 950n, items: [{ sku: SKUS[0]!, count: 2 }] })
+        .then((r) => r.orderId);
+      const [id] = await reservedWithoutOrder(1);
+      // the repair job of the same LOMS finds no order after the grace period and releases the stock
+      await waitFor(
+        "the repair job to release the slow create's reservation",
+        async () =>
+          (await readDbState(pg.cluster)).reservations.get(id!)?.state === "released" ? true : undefined,
+        20_000,
+        100,
+      );
+    } finally {
+      await held.release();
+    }
+    // the order write goes through after the release: the client hears awaiting payment...
+    const id = await created;
+    expect((await client.orders.orderInfo({ orderId: id })).status).toBe("awaiting payment");
+    // ...and repair settles the order by its released reservation
+    const state = await waitFor(
+      "the repair job to cancel the late order",
+      async () => {
+        const s = await readDbState(pg.cluster);
+        return s.orders.find((o) => o.id === id)?.status === "cancelled" ? s : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(invariantViolations(state)).toEqual([]);
+    expect(state.stocks.get(SKUS[0]!)).toEqual(before.stocks.get(SKUS[0]!));
+    loms.kill("SIGTERM");
+    expect(await loms.exited).toBe(0);
+  }, 120_000);
+
+  /** Waits until `n` new reservations hold stock for ids no shard has an order for; returns them. */
+  async function reservedWithoutOrder(n: number): Promise<bigint[]> {
+    return waitFor(
+      `${n} reservations without their order`,
+      async () => {
+        const orphans = orphanedReservations(await readDbState(pg.cluster));
+        return orphans.length === n ? orphans : undefined;
+      },
+      20_000,
+      50,
+    );
+  }
+
+  /**
+   * Holds every shard's order_items table (SHARE lock) so order writes wait, uncommitted, while
+   * reserves (stock tables) go through: LOMS stops between OrderCreate's two commits until `release`.
+   * The jobs' claims (UPDATE orders) and reads go on.
+   */
+  async function holdOrderWrites() {
+    // two connections each: one holds the lock, the other can end LOMS's sessions meanwhile
+    const primaries = pg.cluster.shards.map((s) => rawSql(s.primary, 2));
+    const locked = primaries.map(() => deferred<void>());
+    const unlock = deferred<void>();
+    const holders = primaries.map((sql, i) =>
+      sql.begin(async (tx) => {
+        await tx`LOCK TABLE order_items IN SHARE MODE`;
+        locked[i]?.resolve();
+        await unlock.promise;
+      }),
+    );
+    await Promise.all(locked.map((l) => l.promise));
+    let released: Promise<void> | undefined;
+    return {
+      /** Ends every LOMS session, as PostgreSQL would on noticing the dead client. */
+      async terminateLoms() {
+        for (const sql of primaries)
+          await sql`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'loms'`;
+      },
+      release(): Promise<void> {
+        released ??= (async () => {
+          unlock.resolve();
+          await Promise.all(holders);
+          await Promise.all(primaries.map((p) => p.end({ timeout: 5 })));
+        })();
+        return released;
+      },
+    };
+  }
 });
