@@ -35,7 +35,13 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
     const stored: Order = { ...order, version: 0 };
     this.rows.set(order.id, { order: stored, lease: { expiry: 0, repair: 0 }, verified: false });
     const traceparent = traceparentForLater(STATUS_CHANGE);
-    this.record({ eventId: randomUUID(), orderId: order.id, status: "new", moment: order.createdAt, traceparent });
+    this.record({
+      eventId: randomUUID(),
+      orderId: order.id,
+      status: "new",
+      moment: order.createdAt,
+      traceparent,
+    });
     if (order.status !== OrderStatus.New) {
       this.record({
         eventId: randomUUID(),
