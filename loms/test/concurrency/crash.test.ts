@@ -129,7 +129,8 @@ async function storm(seed: number, fixture: readonly Stock[]) {
     fixture,
     wrapOrders: (inner) => {
       holder.orders = inner;
-      return (holder.spy = new SpyOrderRepository(withCrashes(withJitter(inner, random), "orders")));
+      holder.spy = new SpyOrderRepository(withCrashes(withJitter(inner, random), "orders"));
+      return holder.spy;
     },
     wrapStocks: (inner) =>
       withCrashes(

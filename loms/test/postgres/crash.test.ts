@@ -17,7 +17,6 @@ import {
   lomsOnCluster,
   lomsSessions,
   orphanedReservations,
-  type RawSql,
   rawSql,
   readDbState,
   waitFor,
@@ -113,15 +112,7 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     );
     const leftByCrash = await readDbState(pg.cluster);
     const second = await startLoms();
-    const state = await waitFor(
-      "the repair job to settle every order",
-      async () => {
-        const s = await readDbState(pg.cluster);
-        return settled(s) ? s : undefined;
-      },
-      20_000,
-      200,
-    );
+    const state = await repairedState("the repair job to settle every order");
     expect(invariantViolations(state)).toEqual([]);
     expect(countByStatus(state.orders).new ?? 0).toBe(0);
     expect(state.orders.length).toBe(leftByCrash.orders.length); // repair creates no orders
@@ -173,15 +164,7 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
         expect(leftByCrash.stocks.get(sku)!.reserved).toBeGreaterThan(before.stocks.get(sku)!.reserved);
 
       const second = await startLoms();
-      const state = await waitFor(
-        "the repair job to release the stranded reservations",
-        async () => {
-          const s = await readDbState(pg.cluster);
-          return settled(s) ? s : undefined;
-        },
-        20_000,
-        200,
-      );
+      const state = await repairedState("the repair job to release the stranded reservations");
       expect(invariantViolations(state)).toEqual([]);
       for (const id of stranded) expect(state.reservations.get(id)?.state).toBe("released");
       expect(state.orders.length).toBe(before.orders.length); // repair creates no orders
@@ -233,6 +216,19 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     loms.kill("SIGTERM");
     expect(await loms.exited).toBe(0);
   }, 120_000);
+
+  /** Waits until nothing a crash left half-way remains (see settled); returns what the databases hold then. */
+  function repairedState(what: string): Promise<DbState> {
+    return waitFor(
+      what,
+      async () => {
+        const s = await readDbState(pg.cluster);
+        return settled(s) ? s : undefined;
+      },
+      20_000,
+      200,
+    );
+  }
 
   /** Waits until `n` new reservations hold stock for ids no shard has an order for; returns them. */
   async function reservedWithoutOrder(n: number): Promise<bigint[]> {

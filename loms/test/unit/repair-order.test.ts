@@ -1,6 +1,5 @@
 import { describe, expect, test } from "bun:test";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
-import { ReservationAbandonedError } from "../../src/domain/errors.ts";
 import { type Order, OrderStatus } from "../../src/domain/order.ts";
 import { expireOrders } from "../../src/service/expire-orders.ts";
 import { orderCancel } from "../../src/service/order-cancel.ts";
@@ -20,7 +19,6 @@ import {
   orphanReservation,
   paidOrder,
   readOrders,
-  rejectionOf,
   stockRow,
   type TestLoms,
   waitUntil,
