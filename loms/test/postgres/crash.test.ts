@@ -20,6 +20,7 @@ import {
   rawSql,
   readDbState,
   waitFor,
+  withPrimaries,
 } from "./support.ts";
 
 const pg = lomsOnCluster();
@@ -134,7 +135,7 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     const first = await pg.startLoms({ LOMS_REPAIR_INTERVAL_MS: "200" });
     const client = lomsClients(first.url);
     const before = await readDbState(pg.cluster);
-    const held = await holdOrderWrites();
+    const held = await holdWrites("order_items");
     try {
       const creates = SKUS.map((sku, i) =>
         client.orders.orderCreate({ userId: BigInt(900 + i), items: [{ sku, count: 1 + (i % 2) }] }).then(
@@ -176,11 +177,48 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     }
   }, 120_000);
 
+  test("killed inside the reserve: its transaction never commits, nothing is left to repair", async () => {
+    const first = await pg.startLoms({ LOMS_REPAIR_INTERVAL_MS: "200" });
+    const client = lomsClients(first.url);
+    const before = await readDbState(pg.cluster);
+    const held = await holdWrites("stocks");
+    try {
+      const creates = SKUS.map((sku) =>
+        client.orders.orderCreate({ userId: 960n, items: [{ sku, count: 1 }] }).then(
+          () => "answered",
+          (err: unknown) => (isConnectionError(err) ? "cut off" : `unexpected: ${String(err)}`),
+        ),
+      );
+      await waitFor(
+        "every create to wait inside its reserve",
+        async () => ((await lomsWaitingOnLocks()) >= SKUS.length ? true : undefined),
+        20_000,
+        50,
+      );
+      first.kill("SIGKILL");
+      expect(await first.exited).not.toBe(0);
+      expect(await Promise.all(creates)).toEqual(SKUS.map(() => "cut off"));
+      await held.terminateLoms();
+      await waitFor(
+        "the dead LOMS's sessions to end",
+        async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
+        20_000,
+      );
+    } finally {
+      await held.release();
+    }
+    const after = await readDbState(pg.cluster);
+    expect(invariantViolations(after)).toEqual([]);
+    expect(after.orders.length).toBe(before.orders.length);
+    expect(after.reservations.size).toBe(before.reservations.size);
+    expect(after.stocks).toEqual(before.stocks);
+  }, 120_000);
+
   test("a live create slower than the grace period: its reservation is released, its late order cancelled", async () => {
     const loms = await startLoms(); // repair: grace 500 ms, every 200 ms
     const client = lomsClients(loms.url);
     const before = await readDbState(pg.cluster);
-    const held = await holdOrderWrites();
+    const held = await holdWrites("order_items");
     let created: Promise<bigint>;
     try {
       created = client.orders
@@ -230,6 +268,19 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     );
   }
 
+  /** LOMS statements waiting on a lock, on every primary. */
+  async function lomsWaitingOnLocks(): Promise<number> {
+    return withPrimaries(pg.cluster, async (primaries) => {
+      let n = 0;
+      for (const sql of primaries) {
+        const [row] = await sql<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'loms' AND wait_event_type = 'Lock'`;
+        n += row?.n ?? 0;
+      }
+      return n;
+    });
+  }
+
   /** Waits until `n` new reservations hold stock for ids no shard has an order for; returns them. */
   async function reservedWithoutOrder(n: number): Promise<bigint[]> {
     return waitFor(
@@ -244,18 +295,18 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
   }
 
   /**
-   * Holds every shard's order_items table (SHARE lock) so order writes wait, uncommitted, while
-   * reserves (stock tables) go through: LOMS stops between OrderCreate's two commits until `release`.
-   * The jobs' claims (UPDATE orders) and reads go on.
+   * Holds `table` on every shard (SHARE lock) so writes to it wait, uncommitted, until `release`:
+   * order_items stops LOMS between OrderCreate's two commits (reserves go through; the jobs' claims
+   * of orders and all reads go on), stocks stops it inside the reserve.
    */
-  async function holdOrderWrites() {
+  async function holdWrites(table: "order_items" | "stocks") {
     // two connections each: one holds the lock, the other can end LOMS's sessions meanwhile
     const primaries = pg.cluster.shards.map((s) => rawSql(s.primary, 2));
     const locked = primaries.map(() => deferred<void>());
     const unlock = deferred<void>();
     const holders = primaries.map((sql, i) =>
       sql.begin(async (tx) => {
-        await tx`LOCK TABLE order_items IN SHARE MODE`;
+        await tx.unsafe(`LOCK TABLE ${table} IN SHARE MODE`);
         locked[i]?.resolve();
         await unlock.promise;
       }),
