@@ -28,6 +28,45 @@ describe("MemoryOrderRepository", () => {
     expect(await orders.get(2n)).toEqual(b);
   });
 
+  test("create with an outcome: stored as given; events new then the outcome, at their moments", async () => {
+    const orders = new MemoryOrderRepository();
+    const id = await orders.newId();
+    await orders.create({ id, userId: 7n, items, status: Failed, createdAt: t(0), updatedAt: t(3) });
+    expect(await orders.get(id)).toEqual({
+      id,
+      userId: 7n,
+      items,
+      status: Failed,
+      createdAt: t(0),
+      updatedAt: t(3),
+      version: 0,
+    });
+    expect(orders.events().map((e) => [e.orderId, e.status, e.moment])).toEqual([
+      [id, New, t(0)],
+      [id, Failed, t(3)],
+    ]);
+    // an id is stored once
+    await expect(
+      orders.create({ id, userId: 8n, items, status: AwaitingPayment, createdAt: t(4), updatedAt: t(4) }),
+    ).rejects.toThrow(`order ${id} exists already`);
+    expect(orders.events()).toHaveLength(2);
+  });
+
+  test("newId hands out fresh ids before any order exists; existing tells which were stored", async () => {
+    const orders = new MemoryOrderRepository();
+    const [a, b, c] = [await orders.newId(), await orders.newId(), await orders.newId()];
+    expect([a, b, c]).toEqual([1n, 2n, 3n]);
+    await orders.create({
+      id: b,
+      userId: 1n,
+      items,
+      status: AwaitingPayment,
+      createdAt: t(0),
+      updatedAt: t(0),
+    });
+    expect(await orders.existing([a, b, c, 99n])).toEqual(new Set([b]));
+  });
+
   test("get: an unknown id is undefined", async () => {
     const orders = new MemoryOrderRepository();
     expect(await orders.get(1n)).toBeUndefined();

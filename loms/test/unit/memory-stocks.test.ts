@@ -332,3 +332,30 @@ describe("MemoryStockRepository", () => {
     expect(await stocks.reservationOf(3n)).toBeUndefined();
   });
 });
+
+describe("MemoryStockRepository: reservations for the repair job", () => {
+  const at = (ms: number) => new Date(ms);
+
+  test("claimUnseen: held reservations made before the cut-off, oldest first, up to the limit, once per lease", async () => {
+    const stocks = repo();
+    await stocks.reserve(1n, [{ sku: 1n, count: 1 }], at(30));
+    await stocks.reserve(2n, [{ sku: 1n, count: 1 }], at(10));
+    await stocks.reserve(3n, [{ sku: 2n, count: 1 }], at(20));
+    await stocks.reserve(4n, [{ sku: 2n, count: 1 }], at(500)); // after the cut-off
+    await stocks.release(9n); // nothing reserved: a released record, never claimed
+    expect(await stocks.claimUnseen(at(100), 2, at(1000), 50)).toEqual([2n, 3n]);
+    expect(await stocks.claimUnseen(at(100), 5, at(1000), 50)).toEqual([1n]);
+    expect(await stocks.claimUnseen(at(100), 5, at(1050), 50)).toEqual([]); // leases still live
+    expect(await stocks.claimUnseen(at(100), 5, at(1051), 50)).toEqual([2n, 3n, 1n]); // ran out
+  });
+
+  test("markOrdersSeen and settling take a reservation out for good", async () => {
+    const stocks = repo();
+    for (const id of [1n, 2n, 3n]) await stocks.reserve(id, [{ sku: 1n, count: 1 }], at(id === 3n ? 5 : 0));
+    await stocks.markOrdersSeen([1n, 404n]);
+    await stocks.sell(2n);
+    expect(await stocks.claimUnseen(at(100), 5, at(1000), 50)).toEqual([3n]);
+    await stocks.markOrdersSeen([3n]); // also ends its claim
+    expect(await stocks.claimUnseen(at(100), 5, at(1000), 50)).toEqual([]);
+  });
+});
