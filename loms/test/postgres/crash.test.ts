@@ -137,24 +137,10 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     const before = await readDbState(pg.cluster);
     const held = await holdWrites("order_items");
     try {
-      const creates = SKUS.map((sku, i) =>
-        client.orders.orderCreate({ userId: BigInt(900 + i), items: [{ sku, count: 1 + (i % 2) }] }).then(
-          () => "answered",
-          (err: unknown) => (isConnectionError(err) ? "cut off" : `unexpected: ${String(err)}`),
-        ),
-      );
+      const creates = createOnePerSku(client, 900n);
       const stranded = await reservedWithoutOrder(SKUS.length);
-      first.kill("SIGKILL");
-      expect(await first.exited).not.toBe(0);
-      expect(await Promise.all(creates)).toEqual(SKUS.map(() => "cut off"));
-      // The dead LOMS's statements wait on the lock, unaware their client is gone: end them, so the
-      // order writes never happen (a crash between the two commits), then let go of the lock.
-      await held.terminateLoms();
-      await waitFor(
-        "the dead LOMS's sessions to end",
-        async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
-        20_000,
-      );
+      // the order writes never happen: a crash between the two commits
+      await killWhileHeld(first, creates, held);
       await held.release();
 
       const leftByCrash = await readDbState(pg.cluster);
@@ -183,27 +169,14 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
     const before = await readDbState(pg.cluster);
     const held = await holdWrites("stocks");
     try {
-      const creates = SKUS.map((sku) =>
-        client.orders.orderCreate({ userId: 960n, items: [{ sku, count: 1 }] }).then(
-          () => "answered",
-          (err: unknown) => (isConnectionError(err) ? "cut off" : `unexpected: ${String(err)}`),
-        ),
-      );
+      const creates = createOnePerSku(client, 960n);
       await waitFor(
         "every create to wait inside its reserve",
         async () => ((await lomsWaitingOnLocks()) >= SKUS.length ? true : undefined),
         20_000,
         50,
       );
-      first.kill("SIGKILL");
-      expect(await first.exited).not.toBe(0);
-      expect(await Promise.all(creates)).toEqual(SKUS.map(() => "cut off"));
-      await held.terminateLoms();
-      await waitFor(
-        "the dead LOMS's sessions to end",
-        async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
-        20_000,
-      );
+      await killWhileHeld(first, creates, held);
     } finally {
       await held.release();
     }
@@ -265,6 +238,38 @@ describe("LOMS killed with SIGKILL mid-stream", () => {
       },
       20_000,
       200,
+    );
+  }
+
+  /** One create per sku, each reported as "answered", "cut off" (LOMS gone) or unexpected. */
+  function createOnePerSku(client: ReturnType<typeof lomsClients>, userId: bigint): Promise<string[]> {
+    return Promise.all(
+      SKUS.map((sku, i) =>
+        client.orders.orderCreate({ userId, items: [{ sku, count: 1 + (i % 2) }] }).then(
+          () => "answered",
+          (err: unknown) => (isConnectionError(err) ? "cut off" : `unexpected: ${String(err)}`),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * kill -9 while its statements wait on a held table; they would not notice their client is gone,
+   * so they are ended as PostgreSQL would end them, and nothing they were writing commits.
+   */
+  async function killWhileHeld(
+    loms: Awaited<ReturnType<typeof startLoms>>,
+    creates: Promise<string[]>,
+    held: { terminateLoms(): Promise<void> },
+  ): Promise<void> {
+    loms.kill("SIGKILL");
+    expect(await loms.exited).not.toBe(0);
+    expect(await creates).toEqual(SKUS.map(() => "cut off"));
+    await held.terminateLoms();
+    await waitFor(
+      "the dead LOMS's sessions to end",
+      async () => ((await lomsSessions(pg.cluster)) === 0 ? true : undefined),
+      20_000,
     );
   }
 
