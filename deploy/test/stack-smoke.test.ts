@@ -192,7 +192,7 @@ describe("just up (native) — purchase path, notifications, one trace", () => {
     const names = (service: string) => trace.filter((s) => s.service === service).map((s) => s.name);
     expect(names("cart")).toContain("loms.v1.OrderService/OrderCreate");
     expect(names("loms")).toContain("loms.v1.OrderService/OrderCreate");
-    expect(names("loms")).toContain("CreateOrder");
+    expect(names("loms")).toContain("InsertOrder");
     expect(names("loms")).toContain("loms.order-events publish");
     expect(names("notifier")).toContain("loms.order-events process");
     // One tree: every span but the root has its parent in the trace.

@@ -40,9 +40,15 @@ export interface LomsConfig {
   orderTtlMs: number;
   /** How often the expiry job looks for such orders (LOMS_EXPIRY_INTERVAL_MS, default 30 s). */
   expiryIntervalMs: number;
-  /** How often the repair job looks for orders a crash left half-way (LOMS_REPAIR_INTERVAL_MS). */
+  /**
+   * How often the repair job looks for orders a crash left half-way, and for stock reserved for an
+   * order that never appeared (LOMS_REPAIR_INTERVAL_MS).
+   */
   repairIntervalMs: number;
-  /** How old such an order must be before repair touches it: longer than any live request (LOMS_REPAIR_GRACE_MS). */
+  /**
+   * How old such an order or reservation must be before repair touches it: longer than any live
+   * request (LOMS_REPAIR_GRACE_MS).
+   */
   repairGraceMs: number;
   postgres: {
     /** Order shards, in shard order (LOMS_PG_PRIMARIES / LOMS_PG_REPLICAS, comma-separated). */

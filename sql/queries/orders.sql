@@ -1,12 +1,26 @@
--- name: CreateOrder :one
--- A new order in status 'new'; its id is the shard's next sequence value with the shard appended.
-INSERT INTO orders (id, user_id, status, created_at, updated_at)
-VALUES (nextval('order_id_seq') * 10 + sqlc.arg(shard)::bigint, sqlc.arg(user_id), 'new', sqlc.arg(now), sqlc.arg(now))
-RETURNING id;
+-- name: AllocateOrderIds :one
+-- A block of order sequence values for one LOMS process: nextval returns the block's last value and
+-- the block is the `size` values up to it (the sequence's increment; migration 20261205000003).
+SELECT nextval('order_id_seq')::bigint AS last, increment_by::bigint AS size
+FROM pg_catalog.pg_sequences WHERE schemaname = current_schema() AND sequencename = 'order_id_seq';
 
--- name: InsertOrderItems :exec
-INSERT INTO order_items (order_id, sku, count)
-SELECT sqlc.arg(order_id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::bigint[]);
+-- name: InsertOrder :exec
+-- A new order as OrderCreate settled it, with its items and its events (`statuses` at `moments`, in
+-- that order), in ONE statement: one round trip and one commit on the order's shard.
+WITH new_order AS (
+  INSERT INTO orders (id, user_id, status, created_at, updated_at)
+  VALUES (sqlc.arg(id), sqlc.arg(user_id), sqlc.arg(status), sqlc.arg(created_at), sqlc.arg(updated_at))
+), new_items AS (
+  INSERT INTO order_items (order_id, sku, count)
+  SELECT sqlc.arg(id), unnest(sqlc.arg(skus)::bigint[]), unnest(sqlc.arg(counts)::bigint[])
+)
+INSERT INTO outbox (event_id, order_id, status, moment, traceparent)
+SELECT unnest(sqlc.arg(event_ids)::uuid[]), sqlc.arg(id), unnest(sqlc.arg(statuses)::text[]),
+       unnest(sqlc.arg(moments)::timestamptz[]), sqlc.narg(traceparent);
+
+-- name: ExistingOrders :many
+-- Which of these orders exist (the repair job, looking for reservations whose order never appeared).
+SELECT id FROM orders WHERE id = ANY(sqlc.arg(ids)::bigint[]);
 
 -- name: GetOrder :one
 -- An order with its items (sorted by sku) in one round trip.

@@ -9,7 +9,8 @@ SELECT sku, total_count, reserved FROM stocks WHERE sku = ANY(sqlc.arg(skus)::bi
 
 -- name: ClaimReservation :execrows
 -- Takes the order's reservation record; 0 rows when it already exists (a retried step).
-INSERT INTO reservations (order_id, state) VALUES ($1, 'reserved') ON CONFLICT (order_id) DO NOTHING;
+INSERT INTO reservations (order_id, state, reserved_at) VALUES (sqlc.arg(order_id), 'reserved', sqlc.arg(now))
+ON CONFLICT (order_id) DO NOTHING;
 
 -- name: InsertReservationItems :exec
 INSERT INTO reservation_items (order_id, sku, count)
@@ -52,3 +53,24 @@ WHERE reservation_items.order_id = $1 AND stocks.sku = reservation_items.sku;
 UPDATE stocks SET reserved = stocks.reserved - reservation_items.count
 FROM reservation_items
 WHERE reservation_items.order_id = $1 AND stocks.sku = reservation_items.sku;
+
+-- name: ClaimUnseenReservations :many
+-- Claims up to `max` reservations still held, made before `before`, whose order the repair job has
+-- not seen yet and no live claim holds, until `lease_until` (skipping rows being claimed right now).
+UPDATE reservations SET repair_lease_until = sqlc.arg(lease_until)
+WHERE order_id IN (
+  SELECT candidate.order_id FROM reservations AS candidate
+  WHERE candidate.state = 'reserved'
+    AND NOT candidate.order_seen
+    AND candidate.reserved_at < sqlc.arg(before)
+    AND (candidate.repair_lease_until IS NULL OR candidate.repair_lease_until < sqlc.arg(now))
+  ORDER BY candidate.reserved_at, candidate.order_id
+  LIMIT sqlc.arg(max)
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING order_id;
+
+-- name: MarkOrdersSeen :exec
+-- The repair job found these reservations' orders: orders are never deleted, so it never looks again.
+UPDATE reservations SET order_seen = true, repair_lease_until = NULL
+WHERE order_id = ANY(sqlc.arg(order_ids)::bigint[]);

@@ -3,7 +3,10 @@ import type { LomsDeps } from "../service/ports.ts";
 import { REPAIR_GRACE_MS, repairOrders } from "../service/repair-order.ts";
 import { type BackgroundJob, startPeriodicJob } from "./periodic-job.ts";
 
-/** Settles orders a crash left half-way (see repairOrder), looking every `intervalMs`. */
+/**
+ * Settles orders a crash left half-way and releases stock reserved for orders that never appeared
+ * (see repairOrders), looking every `intervalMs`.
+ */
 export function startRepairJob(
   deps: LomsDeps,
   opts: { intervalMs: number; graceMs?: number; logger: Logger },

@@ -1,4 +1,5 @@
 import { DomainError } from "@route256/platform";
+import { oneByOne, walkClaims } from "./claim-loop.ts";
 import { orderCancel } from "./order-cancel.ts";
 import type { LomsDeps } from "./ports.ts";
 import { repairOrder } from "./repair-order.ts";
@@ -19,30 +20,29 @@ export interface ExpiryOptions {
  * stock turns out sold is a payment a crash interrupted: it is repaired (paid). Infrastructure
  * errors propagate (the job logs the failed run). Returns how many orders this run cancelled.
  */
-export async function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise<number> {
+export function expireOrders(deps: LomsDeps, opts: ExpiryOptions): Promise<number> {
   const batch = opts.batch ?? 100;
-  let cancelled = 0;
-  // A claim ends when the job is done with an order; this run must still not take it up twice.
-  const seen = new Set<bigint>();
-  for (;;) {
-    const now = deps.clock.now();
-    const claimed = await deps.orders.claimStale(
-      "expiry",
-      new Date(now.getTime() - opts.ttlMs),
-      batch,
-      now,
-      opts.leaseMs ?? 60_000,
-    );
-    const fresh = claimed.filter((o) => !seen.has(o.id));
-    for (const order of fresh) {
-      seen.add(order.id);
+  return walkClaims({
+    claim: () => {
+      const now = deps.clock.now();
+      return deps.orders.claimStale(
+        "expiry",
+        new Date(now.getTime() - opts.ttlMs),
+        batch,
+        now,
+        opts.leaseMs ?? 60_000,
+      );
+    },
+    batch,
+    key: (order) => order.id,
+    settle: oneByOne(async (order) => {
       try {
-        if (await orderCancel(deps, order.id)) cancelled++;
+        return await orderCancel(deps, order.id);
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;
         await repairOrder(deps, order); // paid meanwhile, or a payment cut short: settle it
+        return false;
       }
-    }
-    if (claimed.length < batch || fresh.length === 0) return cancelled;
-  }
+    }),
+  });
 }

@@ -1,11 +1,14 @@
 import { InsufficientStockError, ReservationAbandonedError, UnknownSkuError } from "../domain/errors.ts";
-import { normalizeItems, type OrderItem, OrderStatus, statusesBefore } from "../domain/order.ts";
+import { normalizeItems, type OrderItem, OrderStatus } from "../domain/order.ts";
 import type { LomsDeps } from "./ports.ts";
 
 /**
- * Creates an order and reserves its stock, all or nothing. The order is stored first (status new),
- * so a failed one is still on record as failed; then one atomic reservation of every item; then
- * the status records the outcome. Throws failed_precondition when stock is short or unknown.
+ * Creates an order and reserves its stock, all or nothing, in two commits: the stock is reserved
+ * first under an id allocated for the order, then the order is stored with the outcome — awaiting
+ * payment, or failed — and both its events ("new", then the outcome) at once. A failed order is on
+ * record as failed, with nothing reserved. What a crash between the two commits leaves (a reservation
+ * with no order) the repair job releases (see ports.ts). Throws failed_precondition when stock is
+ * short or unknown.
  */
 export async function orderCreate(
   deps: LomsDeps,
@@ -13,29 +16,18 @@ export async function orderCreate(
   items: readonly OrderItem[],
 ): Promise<bigint> {
   const lines = normalizeItems(items);
-  const order = await deps.orders.create(userId, lines, deps.clock.now());
-  const outcome = await deps.stocks.reserve(order.id, lines);
-  if (outcome.ok) {
-    await deps.orders.changeStatus(
-      order.id,
-      statusesBefore(OrderStatus.AwaitingPayment),
-      OrderStatus.AwaitingPayment,
-      deps.clock.now(),
-    );
-    return order.id;
-  }
-  await deps.orders.changeStatus(
-    order.id,
-    statusesBefore(OrderStatus.Failed),
-    OrderStatus.Failed,
-    deps.clock.now(),
-  );
+  const createdAt = deps.clock.now();
+  const id = await deps.orders.newId();
+  const outcome = await deps.stocks.reserve(id, lines, createdAt);
+  const status = outcome.ok ? OrderStatus.AwaitingPayment : OrderStatus.Failed;
+  await deps.orders.create({ id, userId, items: lines, status, createdAt, updatedAt: deps.clock.now() });
+  if (outcome.ok) return id;
   switch (outcome.reason) {
     case "unknown_sku":
-      throw new UnknownSkuError(order.id, outcome.sku);
+      throw new UnknownSkuError(id, outcome.sku);
     case "insufficient":
-      throw new InsufficientStockError(order.id, outcome.sku, outcome.requested, outcome.available);
+      throw new InsufficientStockError(id, outcome.sku, outcome.requested, outcome.available);
     case "settled":
-      throw new ReservationAbandonedError(order.id);
+      throw new ReservationAbandonedError(id);
   }
 }

@@ -4,11 +4,20 @@ import type { ReservationState } from "../domain/stock.ts";
 
 /*
  * Ports of the LOMS use cases. Unit of work: EVERY method below is one atomic unit — in memory a
- * synchronous section with no await between a check and its update, in PostgreSQL one transaction.
- * Orders and stocks may live in different databases (order shards vs. the stock database), so no
- * transaction can span both; OrderCreate / OrderPay / OrderCancel are therefore small sagas of these
- * units, each idempotent per order id, and whatever a crash leaves half-way is settled by the
- * repair job from the reservation record (the one source of truth about an order's stock).
+ * synchronous section with no await between a check and its update, in PostgreSQL one transaction
+ * (one commit). Orders and stocks may live in different databases (order shards vs. the stock
+ * database), so no transaction can span both; OrderCreate / OrderPay / OrderCancel are therefore
+ * small sagas of these units, each idempotent per order id, and whatever a crash leaves half-way is
+ * settled by the repair job from the reservation record (the one source of truth about an order's
+ * stock):
+ *   OrderCreate  orders.newId (no commit) → stocks.reserve (commit 1, stock database; nothing is
+ *                committed when it is refused) → orders.create with the outcome, "awaiting payment"
+ *                or "failed", and both events, "new" then the outcome (commit 2, the order's shard).
+ *                Dying between the two leaves a reservation with no order: the repair job releases
+ *                it once it is older than the grace period (a request slower than that, whose order
+ *                comes after the release, is settled by "awaiting payment + released → cancelled").
+ *   OrderPay     orders.unverify → stocks.sell → orders.changeStatus(paid)
+ *   OrderCancel  orders.unverify → stocks.release → orders.changeStatus(cancelled)
  */
 
 export type ReserveOutcome =
@@ -28,10 +37,11 @@ export interface StockRepository {
   /** Units available for sale, or undefined when the sku is not stocked. */
   available(sku: bigint): Promise<number | undefined>;
   /**
-   * Reserves every item for the order, or nothing. Idempotent: an order already reserved is ok
-   * again without reserving twice. Items must be normalized (one line per sku, sku order).
+   * Reserves every item for the order, or nothing (a refusal commits nothing). Idempotent: an order
+   * already reserved is ok again without reserving twice. Items must be normalized (one line per
+   * sku, sku order). `now` dates the reservation for the repair job (claimUnseen).
    */
-  reserve(orderId: bigint, items: readonly OrderItem[]): Promise<ReserveOutcome>;
+  reserve(orderId: bigint, items: readonly OrderItem[], now: Date): Promise<ReserveOutcome>;
   /**
    * Sells an order's reserved units (total and reserved both fall). Returns the state before the
    * call: "reserved" (sold now), "sold" (already sold: no change), "released" or undefined (nothing
@@ -51,6 +61,15 @@ export interface StockRepository {
    * Returns the state after the call ("reserved" when the reserve came first).
    */
   abandon(orderId: bigint): Promise<ReservationState>;
+  /**
+   * Claims up to `limit` reservations for the repair job, for `leaseMs`: still reserved, made before
+   * `before`, oldest first, whose order the job has not seen yet (markOrdersSeen) and no live claim
+   * holds. Exclusive among repair instances across LOMS processes, like OrderRepository.claimStale.
+   * Returns their order ids.
+   */
+  claimUnseen(before: Date, limit: number, now: Date, leaseMs: number): Promise<bigint[]>;
+  /** The repair job found these reservations' orders: they are never claimed again. */
+  markOrdersSeen(orderIds: readonly bigint[]): Promise<void>;
 }
 
 export type ClaimPurpose = "expiry" | "repair";
@@ -58,12 +77,38 @@ export type ClaimPurpose = "expiry" | "repair";
 /** What a status change tells its caller: the status the order has now, and since when. */
 export type OrderState = Pick<Order, "id" | "status" | "updatedAt">;
 
+/** An order as OrderCreate stores it, once its reservation has an outcome. */
+export interface NewOrder {
+  /** From OrderRepository.newId. */
+  readonly id: bigint;
+  readonly userId: bigint;
+  /** Normalized: one line per sku, sku order. */
+  readonly items: readonly OrderItem[];
+  /**
+   * "awaiting payment" or "failed", the reservation's outcome. ("new" is what a LOMS before the
+   * two-commit OrderCreate stored first; the repair job still settles such orders.)
+   */
+  readonly status: OrderStatus;
+  /** When the order came in: its "new" event. */
+  readonly createdAt: Date;
+  /** When its reservation was decided: the outcome's event, and where the expiry clock starts. */
+  readonly updatedAt: Date;
+}
+
 export interface OrderRepository {
   /**
-   * Stores a new order in status "new" and returns it with its id; the "new" event goes to the
-   * outbox in the same unit of work.
+   * A fresh order id, unique across LOMS processes, allocated before the order exists (stocks are
+   * reserved under it first). Naming the order's shard is the repository's business (sharding.ts);
+   * allocating commits nothing on the common path.
    */
-  create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order>;
+  newId(): Promise<bigint>;
+  /**
+   * Stores a new order with its items and its events — "new", then its status unless that is "new"
+   * — in one unit of work.
+   */
+  create(order: NewOrder): Promise<void>;
+  /** Which of these orders exist, as of now (the repair job: reservations whose order never came). */
+  existing(orderIds: readonly bigint[]): Promise<Set<bigint>>;
   get(orderId: bigint): Promise<Order | undefined>;
   /**
    * Compare-and-set: moves the order to `to` only if its status is one of `from`, and writes the

@@ -3,6 +3,7 @@
 // timestamps at ±infinity) are planted behind LOMS's back, then read over every protocol of its one
 // port — REST gateway (both path forms), Connect JSON, Connect binary, gRPC and gRPC-Web — on the
 // memory repositories and on PostgreSQL.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient } from "@connectrpc/connect";
 import {
@@ -20,6 +21,7 @@ import { loadLomsConfig } from "../../src/config.ts";
 import { type OrderItem, OrderStatus, statusesBefore } from "../../src/domain/order.ts";
 import { systemClock } from "../../src/service/ports.ts";
 import { CLUSTER_TIMEOUT_MS, rawSql, startCluster } from "../postgres/support.ts";
+import { createNew } from "../support/orders.ts";
 
 const INT64_MIN = -9223372036854775808n;
 const INT64_MAX = 9223372036854775807n;
@@ -147,7 +149,7 @@ describe("memory repositories", () => {
     const planted: Expected[] = [];
     const plant = async (userId: bigint, path: readonly OrderStatus[]) => {
       const now = new Date(8.64e15); // the last instant a Date can hold
-      const order = await orders.create(userId, ORDER_LINES, now);
+      const order = await createNew(orders, userId, ORDER_LINES, now);
       for (const to of path) await orders.changeStatus(order.id, statusesBefore(to), to, now);
       planted.push({ id: order.id, status: path.at(-1) ?? OrderStatus.New, userId, items: ORDER_LINES });
     };

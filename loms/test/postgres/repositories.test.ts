@@ -1,12 +1,14 @@
 // The PostgreSQL adapters of LOMS (storage, migrations, PgStockRepository, PgShardOrders behind
 // ShardedOrderRepository, replica reads) against a real throwaway cluster: 2 shards, each a primary
 // and a synchronous streaming replica.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { TestPgCluster } from "@route256/platform";
 import { migrate, readMigrations } from "../../src/adapters/postgres/migrate.ts";
 import type { PostgresStorage } from "../../src/adapters/postgres/storage.ts";
 import type { Order, OrderItem, OrderStatus } from "../../src/domain/order.ts";
 import type { OrderRepository, StockRepository } from "../../src/service/ports.ts";
+import { createNew } from "../support/orders.ts";
 import {
   CLUSTER_TIMEOUT_MS,
   FIXTURE,
@@ -182,7 +184,7 @@ describe("PgStockRepository", () => {
       { sku: 2618151n, count: 7 },
       { sku: 139818428n, count: 1 }, // over-reserved: 0 available
     ];
-    expect(await stocks.reserve(orderId, items)).toEqual({
+    expect(await stocks.reserve(orderId, items, new Date())).toEqual({
       ok: false,
       reason: "insufficient",
       sku: 139818428n,
@@ -195,10 +197,14 @@ describe("PgStockRepository", () => {
 
     // Short on the first item as well: more than exists.
     const big = freshOrderId();
-    const outcome = await stocks.reserve(big, [
-      { sku: 1148162n, count: 301 },
-      { sku: 2618151n, count: 1 },
-    ]);
+    const outcome = await stocks.reserve(
+      big,
+      [
+        { sku: 1148162n, count: 301 },
+        { sku: 2618151n, count: 1 },
+      ],
+      new Date(),
+    );
     expect(outcome).toMatchObject({ ok: false, reason: "insufficient", sku: 1148162n, available: 300 });
     expect(await readStocks(stockDb())).toEqual(before);
   });
@@ -206,10 +212,14 @@ describe("PgStockRepository", () => {
   test("reserve: an unknown sku → unknown_sku, nothing reserved", async () => {
     const before = await readStocks(stockDb());
     const orderId = freshOrderId();
-    const outcome = await stocks.reserve(orderId, [
-      { sku: 1148162n, count: 1 },
-      { sku: 999_999_999n, count: 1 },
-    ]);
+    const outcome = await stocks.reserve(
+      orderId,
+      [
+        { sku: 1148162n, count: 1 },
+        { sku: 999_999_999n, count: 1 },
+      ],
+      new Date(),
+    );
     expect(outcome).toEqual({ ok: false, reason: "unknown_sku", sku: 999_999_999n });
     expect(await readStocks(stockDb())).toEqual(before);
     expect(await stocks.reservationOf(orderId)).toBeUndefined();
@@ -222,10 +232,12 @@ describe("PgStockRepository", () => {
     ];
     const before = await readStocks(stockDb());
     const orderId = freshOrderId();
-    expect(await stocks.reserve(orderId, items)).toEqual({ ok: true });
-    expect(await stocks.reserve(orderId, items)).toEqual({ ok: true });
+    expect(await stocks.reserve(orderId, items, new Date())).toEqual({ ok: true });
+    expect(await stocks.reserve(orderId, items, new Date())).toEqual({ ok: true });
     const racing = freshOrderId();
-    const outcomes = await Promise.all(Array.from({ length: 10 }, () => stocks.reserve(racing, items)));
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => stocks.reserve(racing, items, new Date())),
+    );
     expect(outcomes).toEqual(Array.from({ length: 10 }, () => ({ ok: true })));
 
     const after = await readStocks(stockDb());
@@ -241,7 +253,7 @@ describe("PgStockRepository", () => {
     const start = await stocks.available(sku);
     expect(start).toBe(80);
     const ids = Array.from({ length: 40 }, () => freshOrderId());
-    const outcomes = await Promise.all(ids.map((id) => stocks.reserve(id, [{ sku, count: 3 }])));
+    const outcomes = await Promise.all(ids.map((id) => stocks.reserve(id, [{ sku, count: 3 }], new Date())));
     const ok = outcomes.filter((o) => o.ok).length;
     expect(ok).toBe(26); // 26 × 3 = 78 ≤ 80 < 81
     expect(await stocks.available(sku)).toBe(2);
@@ -256,7 +268,7 @@ describe("PgStockRepository", () => {
     const sku = 4288068n;
     const base = (await readStocks(stockDb())).get(sku)!;
     const orderId = freshOrderId();
-    expect(await stocks.reserve(orderId, [{ sku, count: 4 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(orderId, [{ sku, count: 4 }], new Date())).toEqual({ ok: true });
     expect(await stocks.sell(orderId)).toBe("reserved");
     const sold = (await readStocks(stockDb())).get(sku)!;
     expect(sold).toEqual({ totalCount: base.totalCount - 4, reserved: base.reserved });
@@ -264,7 +276,7 @@ describe("PgStockRepository", () => {
     expect(await stocks.release(orderId)).toBe("sold");
     expect((await readStocks(stockDb())).get(sku)).toEqual(sold);
     expect(await stocks.reservationOf(orderId)).toBe("sold");
-    expect(await stocks.reserve(orderId, [{ sku, count: 4 }])).toEqual({
+    expect(await stocks.reserve(orderId, [{ sku, count: 4 }], new Date())).toEqual({
       ok: false,
       reason: "settled",
       state: "sold",
@@ -276,7 +288,7 @@ describe("PgStockRepository", () => {
     const sku = 4465995n;
     const base = (await readStocks(stockDb())).get(sku)!;
     const orderId = freshOrderId();
-    expect(await stocks.reserve(orderId, [{ sku, count: 2 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(orderId, [{ sku, count: 2 }], new Date())).toEqual({ ok: true });
     const before = await Promise.all(Array.from({ length: 10 }, () => stocks.sell(orderId)));
     expect(before.filter((s) => s === "reserved")).toHaveLength(1);
     expect(before.filter((s) => s === "sold")).toHaveLength(9);
@@ -290,14 +302,14 @@ describe("PgStockRepository", () => {
     const sku = 30816475n;
     const base = (await readStocks(stockDb())).get(sku)!;
     const orderId = freshOrderId();
-    expect(await stocks.reserve(orderId, [{ sku, count: 9 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(orderId, [{ sku, count: 9 }], new Date())).toEqual({ ok: true });
     expect((await readStocks(stockDb())).get(sku)!.reserved).toBe(base.reserved + 9);
     expect(await stocks.release(orderId)).toBe("reserved");
     expect((await readStocks(stockDb())).get(sku)).toEqual(base);
     expect(await stocks.release(orderId)).toBe("released");
     expect(await stocks.sell(orderId)).toBe("released");
     expect((await readStocks(stockDb())).get(sku)).toEqual(base);
-    expect(await stocks.reserve(orderId, [{ sku, count: 9 }])).toEqual({
+    expect(await stocks.reserve(orderId, [{ sku, count: 9 }], new Date())).toEqual({
       ok: false,
       reason: "settled",
       state: "released",
@@ -309,7 +321,8 @@ describe("PgStockRepository", () => {
     const sku = 2958025n;
     const base = (await readStocks(stockDb())).get(sku)!;
     const ids = Array.from({ length: 10 }, () => freshOrderId());
-    for (const id of ids) expect(await stocks.reserve(id, [{ sku, count: 1 }])).toEqual({ ok: true });
+    for (const id of ids)
+      expect(await stocks.reserve(id, [{ sku, count: 1 }], new Date())).toEqual({ ok: true });
     let sold = 0;
     for (const id of ids) {
       const [s, r] = await Promise.all([stocks.sell(id), stocks.release(id)]);
@@ -340,7 +353,7 @@ describe("PgStockRepository", () => {
     expect(await stocks.release(orderId)).toBeUndefined();
     expect(await reservationRow(orderId)).toEqual({ state: "released", items: [] });
     expect(await stocks.reservationOf(orderId)).toBe("released");
-    expect(await stocks.reserve(orderId, [{ sku: 1625903n, count: 1 }])).toEqual({
+    expect(await stocks.reserve(orderId, [{ sku: 1625903n, count: 1 }], new Date())).toEqual({
       ok: false,
       reason: "settled",
       state: "released",
@@ -356,20 +369,20 @@ describe("PgStockRepository", () => {
     const nothing = freshOrderId();
     expect(await stocks.abandon(nothing)).toBe("released");
     expect(await stocks.abandon(nothing)).toBe("released");
-    expect(await stocks.reserve(nothing, [{ sku, count: 1 }])).toEqual({
+    expect(await stocks.reserve(nothing, [{ sku, count: 1 }], new Date())).toEqual({
       ok: false,
       reason: "settled",
       state: "released",
     });
 
     const reserved = freshOrderId();
-    expect(await stocks.reserve(reserved, [{ sku, count: 2 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(reserved, [{ sku, count: 2 }], new Date())).toEqual({ ok: true });
     expect(await stocks.abandon(reserved)).toBe("reserved");
     expect(await stocks.reservationOf(reserved)).toBe("reserved");
     expect((await readStocks(stockDb())).get(sku)!.reserved).toBe(base.reserved + 2);
 
     const sold = freshOrderId();
-    expect(await stocks.reserve(sold, [{ sku, count: 3 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(sold, [{ sku, count: 3 }], new Date())).toEqual({ ok: true });
     expect(await stocks.sell(sold)).toBe("reserved");
     expect(await stocks.abandon(sold)).toBe("sold");
 
@@ -387,7 +400,7 @@ describe("PgStockRepository", () => {
     for (let i = 0; i < 20; i++) {
       const id = freshOrderId();
       const [outcome, after] = await Promise.all([
-        stocks.reserve(id, [{ sku, count: 1 }]),
+        stocks.reserve(id, [{ sku, count: 1 }], new Date()),
         stocks.abandon(id),
       ]);
       if (outcome.ok) {
@@ -421,7 +434,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
   test("ids end in their shard's digit; creates alternate between the shards", async () => {
     const now = new Date();
     const created: Order[] = [];
-    for (let i = 0; i < 6; i++) created.push(await orders.create(BigInt(100 + i), items, now));
+    for (let i = 0; i < 6; i++) created.push(await createNew(orders, BigInt(100 + i), items, now));
     const shards = created.map((o) => Number(o.id % 10n));
     expect(shards.every((s) => s === 0 || s === 1)).toBe(true);
     for (let i = 1; i < shards.length; i++) expect(shards[i]).not.toBe(shards[i - 1]);
@@ -439,8 +452,8 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
       { sku: 1076963n, count: 4 },
       { sku: 2956315n, count: 2 },
     ];
-    const a = await orders.create(9223372036854775807n, unsorted, now);
-    const b = await orders.create(7n, unsorted, now);
+    const a = await createNew(orders, 9223372036854775807n, unsorted, now);
+    const b = await createNew(orders, 7n, unsorted, now);
     expect(a.id % 10n).not.toBe(b.id % 10n);
     for (const o of [a, b]) {
       const got = await orders.get(o.id);
@@ -477,7 +490,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
 
   test("ids that name no shard, no order, or are not positive → undefined", async () => {
     const now = new Date();
-    const existing = await orders.create(1n, items, now);
+    const existing = await createNew(orders, 1n, items, now);
     const sequence = existing.id / 10n;
     for (const id of [
       sequence * 10n + 7n,
@@ -495,7 +508,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
   });
 
   test("changeStatus is a compare-and-set", async () => {
-    const created = await orders.create(5n, items, new Date("2030-01-01T00:00:00Z"));
+    const created = await createNew(orders, 5n, items, new Date("2030-01-01T00:00:00Z"));
     const t1 = new Date("2030-01-01T00:00:01Z");
     const moved = await orders.changeStatus(created.id, ["new"], "awaiting payment", t1);
     expect(moved).toMatchObject({ id: created.id, status: "awaiting payment", updatedAt: t1 });
@@ -508,7 +521,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
 
   test("concurrent compare-and-sets: exactly one wins, everyone sees the winner", async () => {
     for (let round = 0; round < 5; round++) {
-      const created = await orders.create(6n, items, new Date());
+      const created = await createNew(orders, 6n, items, new Date());
       await orders.changeStatus(created.id, ["new"], "awaiting payment", new Date());
       const targets = Array.from({ length: 10 }, (_, i): OrderStatus => (i % 2 === 0 ? "paid" : "cancelled"));
       const results = await Promise.all(
@@ -527,7 +540,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
       const epoch = freshEpoch();
       const ids = new Set<bigint>();
       for (let i = 0; i < 40; i++) {
-        const o = await orders.create(BigInt(i + 1), items, epoch);
+        const o = await createNew(orders, BigInt(i + 1), items, epoch);
         // repair also takes orders still in new
         if (purpose === "expiry" || i % 2 === 0)
           await orders.changeStatus(o.id, ["new"], "awaiting payment", epoch);
@@ -553,11 +566,11 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
 
   test("claimStale: oldest first, only the purpose's statuses, only before the cut-off", async () => {
     const epoch = freshEpoch();
-    const fresh = await orders.create(1n, items, plus(epoch, 5000)); // after the cut-off
-    const awaiting = await orders.create(1n, items, epoch);
+    const fresh = await createNew(orders, 1n, items, plus(epoch, 5000)); // after the cut-off
+    const awaiting = await createNew(orders, 1n, items, epoch);
     await orders.changeStatus(awaiting.id, ["new"], "awaiting payment", plus(epoch, 2));
-    const stuckNew = await orders.create(1n, items, plus(epoch, 1));
-    const failed = await orders.create(1n, items, epoch);
+    const stuckNew = await createNew(orders, 1n, items, plus(epoch, 1));
+    const failed = await createNew(orders, 1n, items, epoch);
     await orders.changeStatus(failed.id, ["new"], "failed", epoch);
     const now = new Date();
     const before = plus(epoch, 1000);
@@ -582,7 +595,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
     // is left, so every stale order is still taken in the same run.
     const epoch = freshEpoch();
     const created: Order[] = [];
-    for (let i = 0; i < 8; i++) created.push(await orders.create(1n, items, epoch));
+    for (let i = 0; i < 8; i++) created.push(await createNew(orders, 1n, items, epoch));
     // change them newest-id-first, so the oldest change is the newest id
     for (const [i, o] of created.entries())
       await orders.changeStatus(o.id, ["new"], "awaiting payment", plus(epoch, 100 - i));
@@ -601,7 +614,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
   test("claimStale: a lease runs out (its holder died) and another instance takes the order", async () => {
     other ??= await openStorage(cluster);
     const epoch = freshEpoch();
-    const o = await orders.create(1n, items, epoch);
+    const o = await createNew(orders, 1n, items, epoch);
     await orders.changeStatus(o.id, ["new"], "awaiting payment", epoch);
     const before = plus(epoch, 1000);
     const t = new Date();
@@ -626,7 +639,7 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
     const t = new Date();
     const at = (leases: number) => plus(t, leases * lease + 1); // past `leases` leases from t
     const ids = (list: readonly Order[]) => list.map((x) => x.id);
-    const o = await orders.create(1n, items, epoch);
+    const o = await createNew(orders, 1n, items, epoch);
     const [claimed] = await orders.claimStale("repair", before, 10, t, lease);
     expect(claimed).toMatchObject({ id: o.id, version: 0 });
     await orders.markVerified(o.id, claimed!.version);
@@ -660,10 +673,134 @@ describe("ShardedOrderRepository over PgShardOrders", () => {
   });
 });
 
+describe("the two-commit OrderCreate's parts", () => {
+  const items: OrderItem[] = [
+    { sku: 1076963n, count: 2 },
+    { sku: 1148162n, count: 1 },
+  ];
+
+  test("newId: ids from blocks of the shard's sequence, unique across two instances and many concurrent calls", async () => {
+    other ??= await openStorage(cluster);
+    const calls = [orders, other.deps.orders].flatMap((repo) =>
+      Array.from({ length: 300 }, () => repo.newId()),
+    );
+    const ids = await Promise.all(calls);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id > 0n && (id % 10n === 0n || id % 10n === 1n))).toBe(true);
+    // 600 ids over 2 instances x 2 shards took a handful of nextvals, not 600
+    for (const sql of primaries) {
+      const [seq] = await sql<{ increment_by: bigint }[]>`
+        SELECT increment_by FROM pg_sequences WHERE sequencename = 'order_id_seq'`;
+      expect(Number(seq?.increment_by)).toBe(64);
+    }
+  });
+
+  test("create: the order with its outcome, its items and both events (new, then the outcome), written together", async () => {
+    const id = await orders.newId();
+    const shard = primaries[Number(id % 10n)] as RawSql;
+    const createdAt = new Date("2031-01-01T00:00:00.000Z");
+    const updatedAt = new Date("2031-01-01T00:00:00.250Z");
+    await orders.create({ id, userId: 9n, items, status: "awaiting payment", createdAt, updatedAt });
+    const order = await orders.get(id);
+    expect(order).toMatchObject({
+      id,
+      userId: 9n,
+      status: "awaiting payment",
+      createdAt,
+      updatedAt,
+      version: 0,
+    });
+    expect(order?.items).toEqual([...items].sort((a, b) => Number(a.sku - b.sku)));
+    const events = await shard<{ status: string; moment: Date }[]>`
+      SELECT status, moment FROM outbox WHERE order_id = ${id} ORDER BY id`;
+    expect([...events]).toEqual([
+      { status: "new", moment: createdAt },
+      { status: "awaiting payment", moment: updatedAt },
+    ]);
+  });
+
+  test("create of an id that exists fails and changes nothing", async () => {
+    const id = await orders.newId();
+    const now = new Date();
+    await orders.create({ id, userId: 1n, items, status: "failed", createdAt: now, updatedAt: now });
+    await expect(
+      orders.create({ id, userId: 2n, items, status: "awaiting payment", createdAt: now, updatedAt: now }),
+    ).rejects.toThrow();
+    expect((await orders.get(id))?.status).toBe("failed");
+    const shard = primaries[Number(id % 10n)] as RawSql;
+    const events = await shard`SELECT 1 FROM outbox WHERE order_id = ${id}`;
+    expect(events.length).toBe(2);
+  });
+
+  test("existing: finds orders on either shard, not ids without an order or naming no shard", async () => {
+    const now = new Date();
+    const a = await createNew(orders, 1n, items, now);
+    const b = await createNew(orders, 1n, items, now);
+    const missing = await orders.newId();
+    expect(await orders.existing([a.id, b.id, missing, 7n, -3n])).toEqual(new Set([a.id, b.id]));
+    expect(await orders.existing([])).toEqual(new Set());
+  });
+
+  test("claimUnseen: reservations before the cut-off, oldest first, once per lease; seen ones never again", async () => {
+    const epoch = freshEpoch();
+    const ids: bigint[] = [];
+    for (let i = 0; i < 4; i++) {
+      const id = freshOrderId();
+      expect(await stocks.reserve(id, [{ sku: 1625903n, count: 1 }], plus(epoch, 10 - i))).toEqual({
+        ok: true,
+      });
+      ids.push(id);
+    }
+    const late = freshOrderId();
+    await stocks.reserve(late, [{ sku: 1625903n, count: 1 }], plus(epoch, 5000));
+    const now = new Date();
+    // a small limit takes the oldest reservations (the later ones, reserved first); `late` is after the cut-off
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 2, now, 60_000))).toEqual(
+      new Set(ids.slice(2)),
+    );
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 10, now, 60_000))).toEqual(
+      new Set(ids.slice(0, 2)),
+    );
+    expect(await stocks.claimUnseen(plus(epoch, 1000), 10, now, 60_000)).toEqual([]); // all leased
+    await stocks.markOrdersSeen(ids.slice(0, 2));
+    const afterLease = plus(now, 60_001);
+    expect(new Set(await stocks.claimUnseen(plus(epoch, 1000), 10, afterLease, 60_000))).toEqual(
+      new Set(ids.slice(2)),
+    );
+    for (const id of [...ids, late]) await stocks.release(id);
+    expect(await stocks.claimUnseen(plus(epoch, 9000), 10, plus(afterLease, 60_001), 60_000)).toEqual([]);
+  });
+
+  test("claimUnseen: two instances claiming at once never get the same reservation", async () => {
+    other ??= await openStorage(cluster);
+    const epoch = freshEpoch();
+    const ids = new Set<bigint>();
+    for (let i = 0; i < 30; i++) {
+      const id = freshOrderId();
+      await stocks.reserve(id, [{ sku: 1625903n, count: 1 }], epoch);
+      ids.add(id);
+    }
+    const now = new Date();
+    const claimer = async (repo: StockRepository) => {
+      const got: bigint[] = [];
+      for (;;) {
+        const batch = await repo.claimUnseen(plus(epoch, 1), 3, now, 60_000);
+        if (batch.length === 0) return got;
+        got.push(...batch);
+      }
+    };
+    const instances = [stocks, other.deps.stocks];
+    const claimed = (await Promise.all([...instances, ...instances].map(claimer))).flat();
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect(new Set(claimed)).toEqual(ids);
+    for (const id of ids) await stocks.release(id);
+  });
+});
+
 describe("replica reads", () => {
   test("reads are served by the replicas", async () => {
-    const o = await orders.create(1n, [{ sku: 1n, count: 1 }], new Date());
-    const other = await orders.create(1n, [{ sku: 1n, count: 1 }], new Date());
+    const o = await createNew(orders, 1n, [{ sku: 1n, count: 1 }], new Date());
+    const other = await createNew(orders, 1n, [{ sku: 1n, count: 1 }], new Date());
     expect(await orders.get(o.id)).toBeDefined();
     expect(await orders.get(other.id)).toBeDefined();
     expect(await stocks.available(1076963n)).toBeDefined();
@@ -681,12 +818,12 @@ describe("replica reads", () => {
 
   test("shard 0's replica down: reads of orders and stocks fall back to the primary", async () => {
     // written while the replica is up: with the replica down, a commit on its primary would block
-    const order = await orders.create(77n, [{ sku: 1625903n, count: 1 }], new Date());
+    const order = await createNew(orders, 77n, [{ sku: 1625903n, count: 1 }], new Date());
     const onShard0 =
-      order.id % 10n === 0n ? order : await orders.create(77n, [{ sku: 1625903n, count: 1 }], new Date());
+      order.id % 10n === 0n ? order : await createNew(orders, 77n, [{ sku: 1625903n, count: 1 }], new Date());
     expect(onShard0.id % 10n).toBe(0n);
     const reservedId = freshOrderId();
-    expect(await stocks.reserve(reservedId, [{ sku: 1625903n, count: 1 }])).toEqual({ ok: true });
+    expect(await stocks.reserve(reservedId, [{ sku: 1625903n, count: 1 }], new Date())).toEqual({ ok: true });
     const available = await stocks.available(1625903n);
     // warm the replica pool so its connections die under it, not only new ones fail
     await Promise.all(Array.from({ length: 5 }, () => orders.get(onShard0.id)));

@@ -16,7 +16,9 @@ export class Crash extends Error {
 
 /** The step names `withCrashes` knows: "<repository>.<method>". */
 export type CrashStep =
+  | "orders.newId"
   | "orders.create"
+  | "orders.existing"
   | "orders.changeStatus"
   | "orders.claimStale"
   | "orders.markVerified"
@@ -24,7 +26,9 @@ export type CrashStep =
   | "stocks.sell"
   | "stocks.release"
   | "stocks.abandon"
-  | "stocks.reservationOf";
+  | "stocks.reservationOf"
+  | "stocks.claimUnseen"
+  | "stocks.markOrdersSeen";
 
 interface Plan {
   readonly after: CrashStep;

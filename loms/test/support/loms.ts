@@ -10,6 +10,7 @@ import { orderInfo } from "../../src/service/order-info.ts";
 import { orderPay } from "../../src/service/order-pay.ts";
 import type { LomsDeps, OrderRepository, StockRepository } from "../../src/service/ports.ts";
 import { FakeClock } from "./clock.ts";
+import { createNew } from "./orders.ts";
 
 /** A LOMS wired to fresh memory repositories and a fake clock; the concrete parts stay reachable. */
 export interface TestLoms {
@@ -98,17 +99,25 @@ export async function failedOrder(loms: TestLoms, userId = 1n): Promise<bigint> 
   return orderId;
 }
 
-/** An order a crash left in "new" right after it was stored: nothing reserved. */
+/** An order a LOMS before the two-commit OrderCreate left in "new" right after storing it: nothing reserved. */
 export async function newOrder(loms: TestLoms, items = someItems, userId = 1n): Promise<Order> {
-  return loms.orders.create(userId, normalizeItems(items), loms.clock.now());
+  return createNew(loms.orders, userId, normalizeItems(items), loms.clock.now());
 }
 
-/** An order a crash left in "new" after its stock was reserved, before the status change. */
+/** An order such a LOMS left in "new" after its stock was reserved, before the status change. */
 export async function newReservedOrder(loms: TestLoms, items = someItems, userId = 1n): Promise<Order> {
   const order = await newOrder(loms, items, userId);
-  const outcome = await loms.stocks.reserve(order.id, order.items);
+  const outcome = await loms.stocks.reserve(order.id, order.items, loms.clock.now());
   if (!outcome.ok) throw new Error(`could not reserve order ${order.id}: ${outcome.reason}`);
   return order;
+}
+
+/** Stock reserved under an order id whose order was never written: OrderCreate died between its commits. */
+export async function orphanReservation(loms: TestLoms, items = someItems): Promise<bigint> {
+  const id = await loms.orders.newId();
+  const outcome = await loms.stocks.reserve(id, normalizeItems(items), loms.clock.now());
+  if (!outcome.ok) throw new Error(`could not reserve order ${id}: ${outcome.reason}`);
+  return id;
 }
 
 export async function readOrders(deps: Pick<LomsDeps, "orders">, ids: Iterable<bigint>): Promise<Order[]> {

@@ -8,7 +8,9 @@ type Calls<T> = { [K in keyof T]: number };
  */
 export class SpyOrderRepository implements OrderRepository {
   readonly calls: Calls<OrderRepository> = {
+    newId: 0,
     create: 0,
+    existing: 0,
     get: 0,
     changeStatus: 0,
     claimStale: 0,
@@ -21,6 +23,16 @@ export class SpyOrderRepository implements OrderRepository {
     readonly inner: OrderRepository,
     private readonly hooks: Partial<OrderRepository> = {},
   ) {}
+
+  newId(...args: Parameters<OrderRepository["newId"]>) {
+    this.calls.newId++;
+    return this.hooks.newId ? this.hooks.newId(...args) : this.inner.newId(...args);
+  }
+
+  existing(...args: Parameters<OrderRepository["existing"]>) {
+    this.calls.existing++;
+    return this.hooks.existing ? this.hooks.existing(...args) : this.inner.existing(...args);
+  }
 
   create(...args: Parameters<OrderRepository["create"]>) {
     this.calls.create++;
@@ -69,12 +81,26 @@ export class SpyStockRepository implements StockRepository {
     release: 0,
     reservationOf: 0,
     abandon: 0,
+    claimUnseen: 0,
+    markOrdersSeen: 0,
   };
 
   constructor(
     readonly inner: StockRepository,
     private readonly hooks: Partial<StockRepository> = {},
   ) {}
+
+  claimUnseen(...args: Parameters<StockRepository["claimUnseen"]>) {
+    this.calls.claimUnseen++;
+    return this.hooks.claimUnseen ? this.hooks.claimUnseen(...args) : this.inner.claimUnseen(...args);
+  }
+
+  markOrdersSeen(...args: Parameters<StockRepository["markOrdersSeen"]>) {
+    this.calls.markOrdersSeen++;
+    return this.hooks.markOrdersSeen
+      ? this.hooks.markOrdersSeen(...args)
+      : this.inner.markOrdersSeen(...args);
+  }
 
   available(...args: Parameters<StockRepository["available"]>) {
     this.calls.available++;

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { OrderStatus } from "../../src/domain/order.ts";
 import { FakeClock } from "../support/clock.ts";
+import { createNew } from "../support/orders.ts";
 
 const t = (ms: number) => new Date(Date.UTC(2025, 0, 1) + ms);
 const items = [{ sku: 1076963n, count: 1 }];
@@ -10,8 +11,8 @@ const { New, AwaitingPayment, Paid, Cancelled, Failed } = OrderStatus;
 describe("MemoryOrderRepository", () => {
   test("create: ids count up from 1, status new, created and updated now", async () => {
     const orders = new MemoryOrderRepository();
-    const a = await orders.create(10n, items, t(0));
-    const b = await orders.create(9223372036854775807n, [], t(5));
+    const a = await createNew(orders, 10n, items, t(0));
+    const b = await createNew(orders, 9223372036854775807n, [], t(5));
     expect(a).toEqual({
       id: 1n,
       userId: 10n,
@@ -27,10 +28,49 @@ describe("MemoryOrderRepository", () => {
     expect(await orders.get(2n)).toEqual(b);
   });
 
+  test("create with an outcome: stored as given; events new then the outcome, at their moments", async () => {
+    const orders = new MemoryOrderRepository();
+    const id = await orders.newId();
+    await orders.create({ id, userId: 7n, items, status: Failed, createdAt: t(0), updatedAt: t(3) });
+    expect(await orders.get(id)).toEqual({
+      id,
+      userId: 7n,
+      items,
+      status: Failed,
+      createdAt: t(0),
+      updatedAt: t(3),
+      version: 0,
+    });
+    expect(orders.events().map((e) => [e.orderId, e.status, e.moment])).toEqual([
+      [id, New, t(0)],
+      [id, Failed, t(3)],
+    ]);
+    // an id is stored once
+    await expect(
+      orders.create({ id, userId: 8n, items, status: AwaitingPayment, createdAt: t(4), updatedAt: t(4) }),
+    ).rejects.toThrow(`order ${id} exists already`);
+    expect(orders.events()).toHaveLength(2);
+  });
+
+  test("newId hands out fresh ids before any order exists; existing tells which were stored", async () => {
+    const orders = new MemoryOrderRepository();
+    const [a, b, c] = [await orders.newId(), await orders.newId(), await orders.newId()];
+    expect([a, b, c]).toEqual([1n, 2n, 3n]);
+    await orders.create({
+      id: b,
+      userId: 1n,
+      items,
+      status: AwaitingPayment,
+      createdAt: t(0),
+      updatedAt: t(0),
+    });
+    expect(await orders.existing([a, b, c, 99n])).toEqual(new Set([b]));
+  });
+
   test("get: an unknown id is undefined", async () => {
     const orders = new MemoryOrderRepository();
     expect(await orders.get(1n)).toBeUndefined();
-    await orders.create(1n, items, t(0));
+    await createNew(orders, 1n, items, t(0));
     expect(await orders.get(0n)).toBeUndefined();
     expect(await orders.get(2n)).toBeUndefined();
     expect(await orders.get(9223372036854775807n)).toBeUndefined();
@@ -39,7 +79,7 @@ describe("MemoryOrderRepository", () => {
   describe("changeStatus (compare-and-set)", () => {
     test("moves the order when its status is one of `from`; updatedAt changes, createdAt stays", async () => {
       const orders = new MemoryOrderRepository();
-      const created = await orders.create(1n, items, t(0));
+      const created = await createNew(orders, 1n, items, t(0));
       const changed = await orders.changeStatus(1n, [New, Paid], AwaitingPayment, t(7));
       expect(changed).toEqual({ ...created, status: AwaitingPayment, updatedAt: t(7), version: 1 });
       expect(await orders.get(1n)).toEqual(changed);
@@ -50,7 +90,7 @@ describe("MemoryOrderRepository", () => {
 
     test("leaves the order alone when its status is not in `from` and returns it as it is", async () => {
       const orders = new MemoryOrderRepository();
-      await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(1n, [New], AwaitingPayment, t(1));
       await orders.changeStatus(1n, [AwaitingPayment], Paid, t(2));
       const current = await orders.get(1n);
@@ -64,7 +104,7 @@ describe("MemoryOrderRepository", () => {
 
     test("an empty `from` never changes anything", async () => {
       const orders = new MemoryOrderRepository();
-      await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0));
       expect((await orders.changeStatus(1n, [], Failed, t(1)))?.status).toBe(New);
     });
 
@@ -76,7 +116,7 @@ describe("MemoryOrderRepository", () => {
 
     test("of two racing CAS from the same status exactly one wins", async () => {
       const orders = new MemoryOrderRepository();
-      await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(1n, [New], AwaitingPayment, t(1));
       const [a, b] = await Promise.all([
         orders.changeStatus(1n, [AwaitingPayment], Paid, t(2)),
@@ -98,16 +138,16 @@ describe("MemoryOrderRepository", () => {
     async function seeded() {
       const orders = new MemoryOrderRepository();
       for (const at of [30, 10, 40, 20, 50]) {
-        const o = await orders.create(1n, items, t(0));
+        const o = await createNew(orders, 1n, items, t(0));
         await orders.changeStatus(o.id, [New], AwaitingPayment, t(at));
       }
-      const paid = await orders.create(1n, items, t(0));
+      const paid = await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(paid.id, [New], AwaitingPayment, t(1));
       await orders.changeStatus(paid.id, [AwaitingPayment], Paid, t(2));
-      await orders.create(1n, items, t(0)); // 7 stays new, changed at t(0)
-      const failed = await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0)); // 7 stays new, changed at t(0)
+      const failed = await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(failed.id, [New], Failed, t(3));
-      const cancelled = await orders.create(1n, items, t(0));
+      const cancelled = await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(cancelled.id, [New], AwaitingPayment, t(4));
       await orders.changeStatus(cancelled.id, [AwaitingPayment], Cancelled, t(5));
       return orders;
@@ -153,7 +193,7 @@ describe("MemoryOrderRepository", () => {
 
     test("equal change times keep creation order", async () => {
       const orders = new MemoryOrderRepository();
-      for (let i = 0; i < 4; i++) await orders.create(1n, items, t(5));
+      for (let i = 0; i < 4; i++) await createNew(orders, 1n, items, t(5));
       expect(ids(await orders.claimStale("repair", t(6), 10, t(6), LEASE))).toEqual([1n, 2n, 3n, 4n]);
     });
 
@@ -206,7 +246,7 @@ describe("MemoryOrderRepository", () => {
 
     test("a status change ends the claim: the order is claimable again as soon as it is stale", async () => {
       const orders = new MemoryOrderRepository();
-      await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0));
       expect(ids(await orders.claimStale("repair", t(1), 10, t(1), LEASE))).toEqual([1n]);
       expect(await orders.claimStale("repair", t(10), 10, t(10), LEASE)).toEqual([]);
 
@@ -219,7 +259,7 @@ describe("MemoryOrderRepository", () => {
 
     test("a failed compare-and-set changes nothing, so the claim holds", async () => {
       const orders = new MemoryOrderRepository();
-      await orders.create(1n, items, t(0));
+      await createNew(orders, 1n, items, t(0));
       await orders.changeStatus(1n, [New], AwaitingPayment, t(0));
       expect(ids(await orders.claimStale("expiry", t(1), 10, t(1), LEASE))).toEqual([1n]);
       await orders.changeStatus(1n, [New], Failed, t(2));
@@ -230,7 +270,7 @@ describe("MemoryOrderRepository", () => {
   describe("markVerified", () => {
     test("a payment or cancellation starting after the check (unverify) makes it miss", async () => {
       const orders = new MemoryOrderRepository();
-      const o = await orders.create(1n, items, t(0));
+      const o = await createNew(orders, 1n, items, t(0));
       const checked = await orders.changeStatus(o.id, [New], AwaitingPayment, t(1));
       await orders.unverify(o.id); // OrderPay begins while the repair job is looking
       await orders.markVerified(o.id, checked!.version); // the repair job's verdict is stale
@@ -240,7 +280,7 @@ describe("MemoryOrderRepository", () => {
     const LEASE = 60_000;
 
     async function awaiting(orders: MemoryOrderRepository, at: number) {
-      const o = await orders.create(1n, items, t(0));
+      const o = await createNew(orders, 1n, items, t(0));
       return (await orders.changeStatus(o.id, [New], AwaitingPayment, t(at)))!;
     }
 
@@ -264,7 +304,7 @@ describe("MemoryOrderRepository", () => {
 
     test("only at the version checked: an order changed since it was checked is not verified", async () => {
       const orders = new MemoryOrderRepository();
-      const created = await orders.create(1n, items, t(0));
+      const created = await createNew(orders, 1n, items, t(0));
       const now = await orders.changeStatus(created.id, [New], AwaitingPayment, t(5));
       await orders.markVerified(created.id, created.version); // what the repair job saw at t(0)
       expect((await orders.claimStale("repair", t(10), 10, t(10), LEASE)).map((o) => o.id)).toEqual([
@@ -274,7 +314,7 @@ describe("MemoryOrderRepository", () => {
 
     test("a later status change makes the repair job look again", async () => {
       const orders = new MemoryOrderRepository();
-      const o = await orders.create(1n, items, t(0));
+      const o = await createNew(orders, 1n, items, t(0));
       await orders.markVerified(o.id, o.version);
       expect(await orders.claimStale("repair", t(10), 10, t(10), LEASE)).toEqual([]);
       await orders.changeStatus(o.id, [New], AwaitingPayment, t(20));

@@ -14,6 +14,7 @@ import {
   someItems,
   stockRow,
 } from "../support/loms.ts";
+import { createNew } from "../support/orders.ts";
 import { SpyOrderRepository } from "../support/wrappers.ts";
 
 describe("orderCancel", () => {
@@ -78,7 +79,7 @@ describe("orderCancel", () => {
 
   test("an order still new cannot be cancelled", async () => {
     const loms = memoryLoms();
-    const order = await loms.orders.create(1n, someItems, loms.clock.now());
+    const order = await createNew(loms.orders, 1n, someItems, loms.clock.now());
     const err = await rejectionOf(orderCancel(loms.deps, order.id));
     expect(err).toBeInstanceOf(OrderStatusError);
     expect((err as OrderStatusError).status).toBe(OrderStatus.New);

@@ -12,7 +12,7 @@ import { orderCreate } from "../../src/service/order-create.ts";
 import { orderInfo } from "../../src/service/order-info.ts";
 import { stocksInfo } from "../../src/service/stocks-info.ts";
 import { fixtureRow, memoryLoms, stockFixture, stockRow } from "../support/loms.ts";
-import { SpyStockRepository } from "../support/wrappers.ts";
+import { SpyOrderRepository, SpyStockRepository } from "../support/wrappers.ts";
 
 describe("orderCreate", () => {
   test("reserves every item: the order awaits payment, available falls and reserved rises by the counts", async () => {
@@ -114,7 +114,7 @@ describe("orderCreate", () => {
     expect((err as Error).message).toStartWith("invalid items:");
     expect((err as Error).message).toContain("4294967297");
     expect(loms.orders.events()).toEqual([]);
-    await expect(orderInfo(loms.deps, 1n)).rejects.toBeInstanceOf(OrderNotFoundError);
+    expect(await rejectionOf(orderInfo(loms.deps, 1n))).toBeInstanceOf(OrderNotFoundError);
     expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
     // Exactly the largest count still merges into one line.
     const loms2 = memoryLoms({ fixture: stockFixture({ 1625903: [4294967295, 0] }) });
@@ -230,7 +230,7 @@ describe("orderCreate", () => {
           new SpyStockRepository(inner, {
             reserve: async (orderId, items) => {
               await inner.release(orderId);
-              return inner.reserve(orderId, items);
+              return inner.reserve(orderId, items, new Date(0));
             },
           }),
       });
@@ -254,19 +254,57 @@ describe("orderCreate", () => {
     });
   });
 
-  test("the order is stored as new before anything is reserved", async () => {
+  test("stock is reserved first, under the id the order then gets; the order is stored once, with its outcome", async () => {
     const seen: string[] = [];
+    const holder: { spy?: SpyOrderRepository } = {};
     const loms = memoryLoms({
+      wrapOrders: (inner) => (holder.spy = new SpyOrderRepository(inner)),
       wrapStocks: (inner) =>
         new SpyStockRepository(inner, {
-          reserve: async (orderId, items) => {
+          reserve: async (orderId, items, now) => {
             seen.push((await loms.orders.get(orderId))?.status ?? "absent");
-            return inner.reserve(orderId, items);
+            return inner.reserve(orderId, items, now);
           },
         }),
     });
-    await orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 1 }]);
-    expect(seen).toEqual([OrderStatus.New]);
+    const id = await orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 1 }]);
+    expect(seen).toEqual(["absent"]);
+    expect(await loms.stocks.reservationOf(id)).toBe("reserved");
+    // Two units of work on the common path (reserve, create), no status change, no read-back.
+    const calls = holder.spy!.calls;
+    expect(calls).toMatchObject({ newId: 1, create: 1, changeStatus: 0, get: 0 });
+    expect(loms.orders.events().map((e) => [e.orderId, e.status])).toEqual([
+      [id, OrderStatus.New],
+      [id, OrderStatus.AwaitingPayment],
+    ]);
+  });
+
+  test("a refused reservation leaves no trace in stock; the order is stored failed with events new, failed", async () => {
+    const loms = memoryLoms();
+    const err = await rejectionOf(orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 1_000 }]));
+    const id = (err as InsufficientStockError).orderId;
+    expect(await loms.stocks.reservationOf(id)).toBeUndefined();
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
+    expect((await orderInfo(loms.deps, id)).status).toBe(OrderStatus.Failed);
+    expect(loms.orders.events().map((e) => e.status)).toEqual([OrderStatus.New, OrderStatus.Failed]);
+  });
+
+  test("the events carry the moments of the two steps: new when the order came in, the outcome when it was decided", async () => {
+    const loms = memoryLoms({
+      wrapStocks: (inner) =>
+        new SpyStockRepository(inner, {
+          reserve: async (orderId, items, now) => {
+            loms.clock.advance(5); // the reservation takes a while
+            return inner.reserve(orderId, items, now);
+          },
+        }),
+    });
+    const start = loms.clock.now().getTime();
+    const id = await orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 1 }]);
+    expect(loms.orders.events().map((e) => e.moment.getTime() - start)).toEqual([0, 5]);
+    const order = await orderInfo(loms.deps, id);
+    expect(order.createdAt.getTime() - start).toBe(0);
+    expect(order.updatedAt.getTime() - start).toBe(5);
   });
 
   test("createdAt and updatedAt come from the injected clock", async () => {

@@ -59,7 +59,9 @@ describe("orderInfo", () => {
       version: 0,
     };
     const orders: OrderRepository = {
-      create: async () => order,
+      newId: async () => big,
+      create: async () => {},
+      existing: async (ids) => new Set(ids.filter((id) => id === big)),
       get: async (id) => (id === big ? order : undefined),
       changeStatus: async () => undefined,
       claimStale: async () => [],

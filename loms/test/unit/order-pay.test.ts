@@ -14,6 +14,7 @@ import {
   someItems,
   stockRow,
 } from "../support/loms.ts";
+import { createNew } from "../support/orders.ts";
 import { SpyOrderRepository } from "../support/wrappers.ts";
 
 describe("orderPay", () => {
@@ -71,7 +72,7 @@ describe("orderPay", () => {
 
   test("an order still new cannot be paid", async () => {
     const loms = memoryLoms();
-    const order = await loms.orders.create(1n, someItems, loms.clock.now());
+    const order = await createNew(loms.orders, 1n, someItems, loms.clock.now());
     const err = await rejectionOf(orderPay(loms.deps, order.id));
     expect(err).toBeInstanceOf(OrderStatusError);
     expect((err as OrderStatusError).status).toBe(OrderStatus.New);

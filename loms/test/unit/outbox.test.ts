@@ -6,6 +6,7 @@ import { orderCancel } from "../../src/service/order-cancel.ts";
 import { orderCreate } from "../../src/service/order-create.ts";
 import { orderPay } from "../../src/service/order-pay.ts";
 import { memoryLoms } from "../support/loms.ts";
+import { createNew } from "../support/orders.ts";
 
 const statusesOf = (events: readonly OrderEvent[], orderId: bigint) =>
   events.filter((e) => e.orderId === orderId).map((e) => e.status);
@@ -40,7 +41,7 @@ describe("the outbox", () => {
 
   test("drain publishes oldest first and marks sent only when publish succeeds", async () => {
     const orders = new MemoryOrderRepository();
-    for (let i = 0; i < 5; i++) await orders.create(BigInt(i + 1), [{ sku: 1n, count: 1 }], new Date(i));
+    for (let i = 0; i < 5; i++) await createNew(orders, BigInt(i + 1), [{ sku: 1n, count: 1 }], new Date(i));
     const seen: bigint[] = [];
     await expect(
       orders.drain(3, async () => {
@@ -57,7 +58,7 @@ describe("the outbox", () => {
 
   test("one drain at a time: a second concurrent drain takes nothing (order must hold)", async () => {
     const orders = new MemoryOrderRepository();
-    await orders.create(1n, [{ sku: 1n, count: 1 }], new Date(0));
+    await createNew(orders, 1n, [{ sku: 1n, count: 1 }], new Date(0));
     let release!: () => void;
     const first = orders.drain(10, () => new Promise<void>((r) => (release = r)));
     expect(await orders.drain(10, async () => {})).toBe(0);

@@ -1,7 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rejectionOf } from "@route256/platform";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
-import { ReservationAbandonedError } from "../../src/domain/errors.ts";
 import { type Order, OrderStatus } from "../../src/domain/order.ts";
 import { expireOrders } from "../../src/service/expire-orders.ts";
 import { orderCancel } from "../../src/service/order-cancel.ts";
@@ -18,6 +16,7 @@ import {
   memoryLoms,
   newOrder,
   newReservedOrder,
+  orphanReservation,
   paidOrder,
   readOrders,
   stockRow,
@@ -87,7 +86,7 @@ describe("repairOrder", () => {
       version: order.version + 1,
     });
     expect(await loms.stocks.reservationOf(order.id)).toBe("released");
-    expect(await loms.stocks.reserve(order.id, order.items)).toEqual({
+    expect(await loms.stocks.reserve(order.id, order.items, loms.clock.now())).toEqual({
       ok: false,
       reason: "settled",
       state: "released",
@@ -95,29 +94,16 @@ describe("repairOrder", () => {
     expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
   });
 
-  test("new + no reservation, the create still on its way: its reserve loses, OrderCreate fails abandoned", async () => {
-    const gate = Promise.withResolvers<void>();
-    const holder: { spy?: SpyStockRepository } = {};
-    const loms = memoryLoms({
-      wrapStocks: (inner) =>
-        (holder.spy = new SpyStockRepository(inner, {
-          reserve: async (...args) => {
-            await gate.promise; // a create slower than the repair grace
-            return inner.reserve(...args);
-          },
-        })),
-    });
-    const creating = rejectionOf(orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 4 }]));
-    await waitUntil(() => holder.spy?.calls.reserve === 1, "the create reaches reserve");
+  test("new + no reservation, abandoned: a reserve that comes later is refused (settled), nothing held", async () => {
+    const loms = memoryLoms();
+    const order = await newOrder(loms);
     loms.clock.advance(REPAIR_GRACE_MS + 1);
-
-    expect(await repairOrder(loms.deps, await current(loms, 1n))).toBe("failed");
-    gate.resolve();
-
-    const err = await creating;
-    expect(err).toBeInstanceOf(ReservationAbandonedError);
-    expect((err as ReservationAbandonedError).orderId).toBe(1n);
-    expect((await current(loms, 1n)).status).toBe(OrderStatus.Failed);
+    expect(await repairOrder(loms.deps, await current(loms, order.id))).toBe("failed");
+    expect(await loms.stocks.reserve(order.id, order.items, loms.clock.now())).toEqual({
+      ok: false,
+      reason: "settled",
+      state: "released",
+    });
     expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
   });
 
@@ -127,7 +113,7 @@ describe("repairOrder", () => {
         new SpyStockRepository(inner, {
           abandon: async (orderId) => {
             // The live create's reserve lands between repair's look and its abandon.
-            await inner.reserve(orderId, [{ sku: 1076963n, count: 4 }]);
+            await inner.reserve(orderId, [{ sku: 1076963n, count: 4 }], loms.clock.now());
             return inner.abandon(orderId);
           },
         }),
@@ -500,5 +486,101 @@ describe("orders verified consistent earlier, whose pay or cancel then crashed h
     expect((await current(loms, sold)).status).toBe(OrderStatus.Paid);
     expect((await current(loms, released)).status).toBe(OrderStatus.Cancelled);
     await expectInvariants(loms, 2);
+  });
+});
+
+describe("reservations whose order never appeared (OrderCreate died between its two commits)", () => {
+  const opts = { graceMs: REPAIR_GRACE_MS, batch: 2, leaseMs: LEASE };
+
+  test("older than the grace period: released, its units free again; younger ones wait", async () => {
+    const loms = memoryLoms();
+    const old = await orphanReservation(loms, [{ sku: 1076963n, count: 4 }]);
+    loms.clock.advance(REPAIR_GRACE_MS);
+    const young = await orphanReservation(loms, [{ sku: 1148162n, count: 2 }]);
+    loms.clock.advance(1);
+
+    expect(await repairOrders(loms.deps, opts)).toBe(1);
+    expect(await loms.stocks.reservationOf(old)).toBe("released");
+    expect(await loms.stocks.reservationOf(young)).toBe("reserved");
+    expect(stockRow(loms, 1076963n).reserved).toBe(35);
+
+    loms.clock.advance(REPAIR_GRACE_MS);
+    expect(await repairOrders(loms.deps, opts)).toBe(1);
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
+    expect(await loms.orders.get(old)).toBeUndefined(); // repair creates no orders
+  });
+
+  test("reservations whose order exists are left alone and never looked at again", async () => {
+    const holder: { spy?: SpyOrderRepository } = {};
+    const loms = memoryLoms({ wrapOrders: (inner) => (holder.spy = new SpyOrderRepository(inner)) });
+    const ids = [await awaitingOrder(loms), await awaitingOrder(loms), await awaitingOrder(loms)];
+    loms.clock.advance(REPAIR_GRACE_MS + 1);
+
+    expect(await repairOrders(loms.deps, opts)).toBe(0);
+    expect(holder.spy!.calls.existing).toBe(2); // batches of 2: [1, 2], [3]
+    for (const id of ids) expect(await loms.stocks.reservationOf(id)).toBe("reserved");
+    expect(await loms.stocks.claimUnseen(loms.clock.now(), 10, loms.clock.now(), LEASE)).toEqual([]);
+
+    loms.clock.advance(LEASE + 1);
+    await repairOrders(loms.deps, opts);
+    expect(holder.spy!.calls.existing).toBe(2);
+  });
+
+  test("a shard that cannot answer fails the run and releases nothing", async () => {
+    const loms = memoryLoms({
+      wrapOrders: (inner) =>
+        new SpyOrderRepository(inner, {
+          existing: async () => {
+            throw new Error("shard 1 is down");
+          },
+        }),
+    });
+    const id = await orphanReservation(loms);
+    loms.clock.advance(REPAIR_GRACE_MS + 1);
+    await expect(repairOrders(loms.deps, opts)).rejects.toThrow("shard 1 is down");
+    expect(await loms.stocks.reservationOf(id)).toBe("reserved");
+  });
+
+  test("a create slower than the grace period: its reservation is released, and its late order then cancelled", async () => {
+    const gate = Promise.withResolvers<void>();
+    const holder: { spy?: SpyOrderRepository } = {};
+    const loms = memoryLoms({
+      wrapOrders: (inner) =>
+        (holder.spy = new SpyOrderRepository(inner, {
+          create: async (order) => {
+            await gate.promise; // reserved, then stuck before writing the order
+            return inner.create(order);
+          },
+        })),
+    });
+    const creating = orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 4 }]);
+    await waitUntil(() => holder.spy?.calls.create === 1, "the create reaches its order write");
+    loms.clock.advance(REPAIR_GRACE_MS + 1);
+
+    expect(await repairOrders(loms.deps, opts)).toBe(1);
+    expect(await loms.stocks.reservationOf(1n)).toBe("released");
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
+
+    gate.resolve();
+    expect(await creating).toBe(1n);
+    expect((await current(loms, 1n)).status).toBe(OrderStatus.AwaitingPayment);
+    loms.clock.advance(REPAIR_GRACE_MS + 1);
+    expect(await repairOrders(loms.deps, opts)).toBe(1);
+    expect((await current(loms, 1n)).status).toBe(OrderStatus.Cancelled);
+    expect(loms.orders.events().map((e) => e.status)).toEqual([
+      OrderStatus.New,
+      OrderStatus.AwaitingPayment,
+      OrderStatus.Cancelled,
+    ]);
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
+  });
+
+  test("several repair instances at once: each orphan released exactly once", async () => {
+    const loms = memoryLoms();
+    for (let i = 0; i < 7; i++) await orphanReservation(loms, [{ sku: 1625903n, count: 1 }]);
+    loms.clock.advance(REPAIR_GRACE_MS + 1);
+    const counts = await Promise.all([1, 2, 3].map((batch) => repairOrders(loms.deps, { ...opts, batch })));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(loms.stocks.snapshot()).toEqual([...STOCK_FIXTURE]);
   });
 });

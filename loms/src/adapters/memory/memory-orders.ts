@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { traceparentForLater } from "@route256/platform";
-import { type Order, type OrderItem, OrderStatus } from "../../domain/order.ts";
+import { type Order, OrderStatus } from "../../domain/order.ts";
 import { type OrderEvent, STATUS_CHANGE } from "../../domain/order-event.ts";
-import type { ClaimPurpose, OrderRepository, OutboxSource } from "../../service/ports.ts";
+import type { ClaimPurpose, NewOrder, OrderRepository, OutboxSource } from "../../service/ports.ts";
 
 interface Row {
   order: Order;
@@ -13,7 +13,7 @@ interface Row {
 }
 
 /**
- * Orders in memory, with their outbox; ids count up from 1. Each method is atomic (no await inside
+ * Orders in memory, with their outbox; ids count up from 1 (newId). Each method is atomic (no await inside
  * between a check and its update), so a status change and its outbox event are one unit.
  */
 export class MemoryOrderRepository implements OrderRepository, OutboxSource {
@@ -26,25 +26,35 @@ export class MemoryOrderRepository implements OrderRepository, OutboxSource {
   private draining = false;
   private nextId = 1n;
 
-  async create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
-    const order: Order = {
-      id: this.nextId++,
-      userId,
-      status: OrderStatus.New,
-      items,
-      createdAt: now,
-      updatedAt: now,
-      version: 0,
-    };
-    this.rows.set(order.id, { order, lease: { expiry: 0, repair: 0 }, verified: false });
+  async newId(): Promise<bigint> {
+    return this.nextId++;
+  }
+
+  async create(order: NewOrder): Promise<void> {
+    if (this.rows.has(order.id)) throw new Error(`order ${order.id} exists already`);
+    const stored: Order = { ...order, version: 0 };
+    this.rows.set(order.id, { order: stored, lease: { expiry: 0, repair: 0 }, verified: false });
+    const traceparent = traceparentForLater(STATUS_CHANGE);
     this.record({
       eventId: randomUUID(),
       orderId: order.id,
-      status: order.status,
-      moment: now,
-      traceparent: traceparentForLater(STATUS_CHANGE),
+      status: "new",
+      moment: order.createdAt,
+      traceparent,
     });
-    return order;
+    if (order.status !== OrderStatus.New) {
+      this.record({
+        eventId: randomUUID(),
+        orderId: order.id,
+        status: order.status,
+        moment: order.updatedAt,
+        traceparent,
+      });
+    }
+  }
+
+  async existing(orderIds: readonly bigint[]): Promise<Set<bigint>> {
+    return new Set(orderIds.filter((id) => this.rows.has(id)));
   }
 
   async get(orderId: bigint): Promise<Order | undefined> {

@@ -5,6 +5,12 @@ import type { ReserveOutcome, StockRepository } from "../../service/ports.ts";
 interface Reservation {
   state: ReservationState;
   readonly items: readonly OrderItem[];
+  /** When the units were reserved (ms since the epoch); undefined when nothing was. */
+  readonly reservedAt?: number;
+  /** The repair job found the order (claimUnseen skips it from then on). */
+  orderSeen: boolean;
+  /** The repair job's claim runs until then (ms since the epoch); 0 = unclaimed. */
+  lease: number;
 }
 
 /**
@@ -24,7 +30,7 @@ export class MemoryStockRepository implements StockRepository {
     return s && availableOf({ sku, ...s });
   }
 
-  async reserve(orderId: bigint, items: readonly OrderItem[]): Promise<ReserveOutcome> {
+  async reserve(orderId: bigint, items: readonly OrderItem[], now: Date): Promise<ReserveOutcome> {
     const existing = this.reservations.get(orderId);
     if (existing)
       return existing.state === "reserved"
@@ -37,7 +43,13 @@ export class MemoryStockRepository implements StockRepository {
       if (available < count) return { ok: false, reason: "insufficient", sku, requested: count, available };
     }
     for (const { sku, count } of items) (this.stocks.get(sku) as { reserved: number }).reserved += count;
-    this.reservations.set(orderId, { state: "reserved", items });
+    this.reservations.set(orderId, {
+      state: "reserved",
+      items,
+      reservedAt: now.getTime(),
+      orderSeen: false,
+      lease: 0,
+    });
     return { ok: true };
   }
 
@@ -56,8 +68,34 @@ export class MemoryStockRepository implements StockRepository {
   async abandon(orderId: bigint): Promise<ReservationState> {
     const existing = this.reservations.get(orderId);
     if (existing) return existing.state;
-    this.reservations.set(orderId, { state: "released", items: [] });
+    this.reservations.set(orderId, nothingReserved());
     return "released";
+  }
+
+  async claimUnseen(before: Date, limit: number, now: Date, leaseMs: number): Promise<bigint[]> {
+    const candidates = [...this.reservations]
+      .filter(
+        ([, r]) =>
+          r.state === "reserved" &&
+          !r.orderSeen &&
+          r.reservedAt !== undefined &&
+          r.reservedAt < before.getTime() &&
+          r.lease < now.getTime(),
+      )
+      .sort(([a, ra], [b, rb]) => (ra.reservedAt ?? 0) - (rb.reservedAt ?? 0) || Number(a - b))
+      .slice(0, limit);
+    for (const [, r] of candidates) r.lease = now.getTime() + leaseMs;
+    return candidates.map(([orderId]) => orderId);
+  }
+
+  async markOrdersSeen(orderIds: readonly bigint[]): Promise<void> {
+    for (const id of orderIds) {
+      const r = this.reservations.get(id);
+      if (r) {
+        r.orderSeen = true;
+        r.lease = 0;
+      }
+    }
   }
 
   /** Current stock rows, for tests and invariant checks. */
@@ -69,7 +107,7 @@ export class MemoryStockRepository implements StockRepository {
     const r = this.reservations.get(orderId);
     if (!r) {
       // Nothing reserved: record the release so a late reserve() cannot succeed. Nothing to sell.
-      if (to === "released") this.reservations.set(orderId, { state: "released", items: [] });
+      if (to === "released") this.reservations.set(orderId, nothingReserved());
       return undefined;
     }
     if (r.state !== "reserved") return r.state;
@@ -82,3 +120,6 @@ export class MemoryStockRepository implements StockRepository {
     return "reserved";
   }
 }
+
+/** The record of a release with nothing reserved: a late reserve() for the order cannot succeed. */
+const nothingReserved = (): Reservation => ({ state: "released", items: [], orderSeen: false, lease: 0 });

@@ -1,21 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { traceparentForLater } from "@route256/platform";
-import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
+import { type Order, OrderStatus } from "../../domain/order.ts";
 import { STATUS_CHANGE } from "../../domain/order-event.ts";
-import type { ClaimPurpose, OrderRepository, OrderState } from "../../service/ports.ts";
+import type { ClaimPurpose, NewOrder, OrderRepository, OrderState } from "../../service/ports.ts";
 import {
+  allocateOrderIds,
   changeOrderStatus,
   claimForExpiry,
   claimForRepair,
-  createOrder,
+  existingOrders,
   type GetOrderRow,
   getOrder,
   getOrders,
-  insertOrderItems,
+  insertOrder,
   markVerified,
   unverify,
 } from "./gen/orders_sql.ts";
 import { insertOutboxEvent, isPaymentApplied, recordAppliedPayment } from "./gen/outbox_sql.ts";
+import { OrderIdBlocks } from "./order-ids.ts";
 import type { ReplicatedDb } from "./replica.ts";
 
 /** Thrown inside a status-change transaction that found nothing to change, to roll it back. */
@@ -37,29 +39,45 @@ function toOrder(row: GetOrderRow): Order {
 
 /** The orders of ONE shard (primary + synchronous replica). ShardedOrderRepository routes to it. */
 export class PgShardOrders implements OrderRepository {
+  private readonly ids: OrderIdBlocks;
+
   constructor(
     private readonly db: ReplicatedDb,
     readonly shard: number,
-  ) {}
-
-  async create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
-    return this.db.primary.begin(async (tx) => {
-      const created = await createOrder(tx, { shard: BigInt(this.shard), userId, now });
-      if (!created) throw new Error("CreateOrder returned no row");
-      await insertOrderItems(tx, {
-        orderId: created.id,
-        skus: items.map((i) => i.sku),
-        counts: items.map((i) => BigInt(i.count)),
-      });
-      await insertOutboxEvent(tx, {
-        eventId: randomUUID(),
-        orderId: created.id,
-        status: "new",
-        moment: now,
-        traceparent: traceparentForLater(STATUS_CHANGE) ?? null,
-      });
-      return { id: created.id, userId, status: "new", items, createdAt: now, updatedAt: now, version: 0 };
+  ) {
+    this.ids = new OrderIdBlocks(shard, async () => {
+      const block = await allocateOrderIds(db.primary);
+      if (!block) throw new Error("order_id_seq is missing");
+      return block;
     });
+  }
+
+  newId(): Promise<bigint> {
+    return this.ids.take();
+  }
+
+  async create(order: NewOrder): Promise<void> {
+    const events = order.status === OrderStatus.New ? [order.createdAt] : [order.createdAt, order.updatedAt];
+    // One statement, so one round trip and one commit (autocommit): no BEGIN / COMMIT of its own.
+    await insertOrder(this.db.primary, {
+      id: order.id,
+      userId: order.userId,
+      status: order.status,
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+      skus: order.items.map((i) => i.sku),
+      counts: order.items.map((i) => BigInt(i.count)),
+      eventIds: events.map(() => randomUUID()),
+      statuses: events.length === 1 ? [OrderStatus.New] : [OrderStatus.New, order.status],
+      moments: events,
+      traceparent: traceparentForLater(STATUS_CHANGE) ?? null,
+    });
+  }
+
+  async existing(orderIds: readonly bigint[]): Promise<Set<bigint>> {
+    // The primary: a replica a moment behind must not make an order look missing.
+    const rows = await existingOrders(this.db.primary, { ids: [...orderIds] });
+    return new Set(rows.map((r) => r.id));
   }
 
   async get(orderId: bigint): Promise<Order | undefined> {

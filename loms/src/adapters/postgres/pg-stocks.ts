@@ -4,12 +4,14 @@ import type { ReserveOutcome, StockRepository } from "../../service/ports.ts";
 import {
   addReserved,
   claimReservation,
+  claimUnseenReservations,
   freeReservedUnits,
   getReservationState,
   getStock,
   insertReservationItems,
   lockReservedStocks,
   lockStocks,
+  markOrdersSeen,
   recordRelease,
   sellReservedUnits,
   settleReservation,
@@ -38,13 +40,13 @@ export class PgStockRepository implements StockRepository {
       : undefined;
   }
 
-  async reserve(orderId: bigint, items: readonly OrderItem[]): Promise<ReserveOutcome> {
+  async reserve(orderId: bigint, items: readonly OrderItem[], now: Date): Promise<ReserveOutcome> {
     const skus = items.map((i) => i.sku);
     const counts = items.map((i) => BigInt(i.count));
     try {
       return await this.db.primary.begin(async (tx) => {
         // The reservation row first: it serializes retries of the same order.
-        if ((await claimReservation(tx, { orderId })) === 0) {
+        if ((await claimReservation(tx, { orderId, now })) === 0) {
           const state = (await getReservationState(tx, { orderId }))?.state as ReservationState | undefined;
           if (state === "reserved") return { ok: true } as const;
           throw new Refused({ ok: false, reason: "settled", state: state === "sold" ? "sold" : "released" });
@@ -89,6 +91,20 @@ export class PgStockRepository implements StockRepository {
       if ((await recordRelease(tx, { orderId })) === 1) return "released";
       return (await getReservationState(tx, { orderId }))?.state as ReservationState;
     });
+  }
+
+  async claimUnseen(before: Date, limit: number, now: Date, leaseMs: number): Promise<bigint[]> {
+    const rows = await claimUnseenReservations(this.db.primary, {
+      leaseUntil: new Date(now.getTime() + leaseMs),
+      before,
+      now,
+      max: limit,
+    });
+    return rows.map((r) => r.orderId);
+  }
+
+  async markOrdersSeen(orderIds: readonly bigint[]): Promise<void> {
+    await markOrdersSeen(this.db.primary, { orderIds: [...orderIds] });
   }
 
   private settle(orderId: bigint, to: "sold" | "released"): Promise<ReservationState | undefined> {

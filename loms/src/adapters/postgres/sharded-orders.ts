@@ -1,12 +1,12 @@
-import type { Order, OrderItem, OrderStatus } from "../../domain/order.ts";
-import type { ClaimPurpose, OrderRepository, OrderState } from "../../service/ports.ts";
+import type { Order, OrderStatus } from "../../domain/order.ts";
+import type { ClaimPurpose, NewOrder, OrderRepository, OrderState } from "../../service/ports.ts";
 import type { PgShardOrders } from "./pg-orders.ts";
 import { MAX_SHARDS, shardOfOrder } from "./sharding.ts";
 
 /**
- * Orders spread over shards. New orders go round-robin; every other call goes to the one shard the
- * order id names (sharding.ts), so OrderInfo / Pay / Cancel touch a single shard. Background claims
- * walk all shards.
+ * Orders spread over shards. New ids go round-robin (an id names its shard); every other call goes to
+ * the one shard the order id names (sharding.ts), so OrderCreate's write and OrderInfo / Pay / Cancel
+ * touch a single shard. Background claims walk all shards.
  */
 export class ShardedOrderRepository implements OrderRepository {
   private next = 0;
@@ -22,9 +22,26 @@ export class ShardedOrderRepository implements OrderRepository {
     return index === undefined ? undefined : this.shards[index];
   }
 
-  create(userId: bigint, items: readonly OrderItem[], now: Date): Promise<Order> {
-    const shard = this.shards[this.next++ % this.shards.length] as PgShardOrders;
-    return shard.create(userId, items, now);
+  newId(): Promise<bigint> {
+    return (this.shards[this.next++ % this.shards.length] as PgShardOrders).newId();
+  }
+
+  async create(order: NewOrder): Promise<void> {
+    const shard = this.shardOf(order.id);
+    if (!shard) throw new Error(`order id ${order.id} names no configured shard`);
+    await shard.create(order);
+  }
+
+  /** Grouped by shard, one query each; a shard that fails fails the call (never "no such order"). */
+  async existing(orderIds: readonly bigint[]): Promise<Set<bigint>> {
+    const byShard = new Map<PgShardOrders, bigint[]>();
+    for (const id of orderIds) {
+      const shard = this.shardOf(id);
+      if (shard) byShard.set(shard, [...(byShard.get(shard) ?? []), id]);
+    }
+    const found = new Set<bigint>();
+    for (const [shard, ids] of byShard) for (const id of await shard.existing(ids)) found.add(id);
+    return found;
   }
 
   async get(orderId: bigint): Promise<Order | undefined> {

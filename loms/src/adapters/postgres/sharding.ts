@@ -1,8 +1,9 @@
 /**
  * Order ids carry their shard in their last decimal digit: id = sequence * 10 + shard, where each
- * shard draws `sequence` from its own order_id_seq (sql/migrations). So OrderInfo, OrderPay and
- * OrderCancel go straight to one shard, ids stay readable (order 31 lives on shard 1), and up to
- * 10 shards fit without changing the scheme.
+ * shard draws `sequence` from its own order_id_seq (sql/migrations), each LOMS process in blocks
+ * (order-ids.ts), so the id exists before the order: OrderCreate reserves stock under it first. So
+ * OrderInfo, OrderPay and OrderCancel go straight to one shard, ids stay readable (order 31 lives on
+ * shard 1), and up to 10 shards fit without changing the scheme.
  *
  * Growing is appending: an id's shard does not depend on how many shards there are, so every order
  * made with 2 shards is still found with 3 (loms/test/postgres/growth.test.ts). Shards must never be

@@ -6,45 +6,93 @@ import type { Sql, TransactionSql } from "postgres";
 /** A postgres.js client, a reserved connection or a transaction (`sql.begin`). */
 type Db = Sql | TransactionSql;
 
-export const createOrderQuery = `INSERT INTO orders (id, user_id, status, created_at, updated_at)
-VALUES (nextval('order_id_seq') * 10 + $1::bigint, $2, 'new', $3, $3)
-RETURNING id`;
+export const allocateOrderIdsQuery = `SELECT nextval('order_id_seq')::bigint AS last, increment_by::bigint AS size
+FROM pg_catalog.pg_sequences WHERE schemaname = current_schema() AND sequencename = 'order_id_seq'`;
 
-export interface CreateOrderArgs {
-  shard: bigint;
-  userId: bigint;
-  now: Date;
-}
-
-export interface CreateOrderRow {
-  id: bigint;
+export interface AllocateOrderIdsRow {
+  last: bigint;
+  size: bigint;
 }
 
 /**
- * A new order in status 'new'; its id is the shard's next sequence value with the shard appended.
+ * A block of order sequence values for one LOMS process: nextval returns the block's last value and
+ * the block is the `size` values up to it (the sequence's increment; migration 20261205000003).
  */
-export async function createOrder(sql: Db, args: CreateOrderArgs): Promise<CreateOrderRow | null> {
-  const rows = await run(sql, createOrderQuery, [args.shard, args.userId, args.now]).values();
+export async function allocateOrderIds(sql: Db): Promise<AllocateOrderIdsRow | null> {
+  const rows = await run(sql, allocateOrderIdsQuery, []).values();
   const row = rows[0];
   if (row === undefined) {
     return null;
   }
   return {
-    id: row[0],
+    last: row[0],
+    size: row[1],
   };
 }
 
-export const insertOrderItemsQuery = `INSERT INTO order_items (order_id, sku, count)
-SELECT $1, unnest($2::bigint[]), unnest($3::bigint[])`;
+export const insertOrderQuery = `WITH new_order AS (
+  INSERT INTO orders (id, user_id, status, created_at, updated_at)
+  VALUES ($2, $6, $7, $8, $9)
+), new_items AS (
+  INSERT INTO order_items (order_id, sku, count)
+  SELECT $2, unnest($10::bigint[]), unnest($11::bigint[])
+)
+INSERT INTO outbox (event_id, order_id, status, moment, traceparent)
+SELECT unnest($1::uuid[]), $2, unnest($3::text[]),
+       unnest($4::timestamptz[]), $5`;
 
-export interface InsertOrderItemsArgs {
-  orderId: bigint;
+export interface InsertOrderArgs {
+  eventIds: string[];
+  id: bigint;
+  statuses: string[];
+  moments: Date[];
+  traceparent: string | null;
+  userId: bigint;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
   skus: bigint[];
   counts: bigint[];
 }
 
-export async function insertOrderItems(sql: Db, args: InsertOrderItemsArgs): Promise<void> {
-  await run(sql, insertOrderItemsQuery, [args.orderId, args.skus, args.counts]);
+/**
+ * A new order as OrderCreate settled it, with its items and its events (`statuses` at `moments`, in
+ * that order), in ONE statement: one round trip and one commit on the order's shard.
+ */
+export async function insertOrder(sql: Db, args: InsertOrderArgs): Promise<void> {
+  await run(sql, insertOrderQuery, [
+    args.eventIds,
+    args.id,
+    args.statuses,
+    args.moments,
+    args.traceparent,
+    args.userId,
+    args.status,
+    args.createdAt,
+    args.updatedAt,
+    args.skus,
+    args.counts,
+  ]);
+}
+
+export const existingOrdersQuery = `SELECT id FROM orders WHERE id = ANY($1::bigint[])`;
+
+export interface ExistingOrdersArgs {
+  ids: bigint[];
+}
+
+export interface ExistingOrdersRow {
+  id: bigint;
+}
+
+/**
+ * Which of these orders exist (the repair job, looking for reservations whose order never appeared).
+ */
+export async function existingOrders(sql: Db, args: ExistingOrdersArgs): Promise<ExistingOrdersRow[]> {
+  const rows = await run(sql, existingOrdersQuery, [args.ids]).values();
+  return rows.map((row) => ({
+    id: row[0],
+  }));
 }
 
 export const getOrderQuery = `SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,

@@ -59,17 +59,19 @@ export async function lockStocks(sql: Db, args: LockStocksArgs): Promise<LockSto
   }));
 }
 
-export const claimReservationQuery = `INSERT INTO reservations (order_id, state) VALUES ($1, 'reserved') ON CONFLICT (order_id) DO NOTHING`;
+export const claimReservationQuery = `INSERT INTO reservations (order_id, state, reserved_at) VALUES ($1, 'reserved', $2)
+ON CONFLICT (order_id) DO NOTHING`;
 
 export interface ClaimReservationArgs {
   orderId: bigint;
+  now: Date | null;
 }
 
 /**
  * Takes the order's reservation record; 0 rows when it already exists (a retried step).
  */
 export async function claimReservation(sql: Db, args: ClaimReservationArgs): Promise<number> {
-  const result = await run(sql, claimReservationQuery, [args.orderId]);
+  const result = await run(sql, claimReservationQuery, [args.orderId, args.now]);
   return result.count;
 }
 
@@ -213,6 +215,63 @@ export interface FreeReservedUnitsArgs {
  */
 export async function freeReservedUnits(sql: Db, args: FreeReservedUnitsArgs): Promise<void> {
   await run(sql, freeReservedUnitsQuery, [args.orderId]);
+}
+
+export const claimUnseenReservationsQuery = `UPDATE reservations SET repair_lease_until = $1
+WHERE order_id IN (
+  SELECT candidate.order_id FROM reservations AS candidate
+  WHERE candidate.state = 'reserved'
+    AND NOT candidate.order_seen
+    AND candidate.reserved_at < $2
+    AND (candidate.repair_lease_until IS NULL OR candidate.repair_lease_until < $3)
+  ORDER BY candidate.reserved_at, candidate.order_id
+  LIMIT $4
+  FOR UPDATE SKIP LOCKED
+)
+RETURNING order_id`;
+
+export interface ClaimUnseenReservationsArgs {
+  leaseUntil: Date | null;
+  before: Date | null;
+  now: Date | null;
+  max: number;
+}
+
+export interface ClaimUnseenReservationsRow {
+  orderId: bigint;
+}
+
+/**
+ * Claims up to `max` reservations still held, made before `before`, whose order the repair job has
+ * not seen yet and no live claim holds, until `lease_until` (skipping rows being claimed right now).
+ */
+export async function claimUnseenReservations(
+  sql: Db,
+  args: ClaimUnseenReservationsArgs,
+): Promise<ClaimUnseenReservationsRow[]> {
+  const rows = await run(sql, claimUnseenReservationsQuery, [
+    args.leaseUntil,
+    args.before,
+    args.now,
+    args.max,
+  ]).values();
+  return rows.map((row) => ({
+    orderId: row[0],
+  }));
+}
+
+export const markOrdersSeenQuery = `UPDATE reservations SET order_seen = true, repair_lease_until = NULL
+WHERE order_id = ANY($1::bigint[])`;
+
+export interface MarkOrdersSeenArgs {
+  orderIds: bigint[];
+}
+
+/**
+ * The repair job found these reservations' orders: orders are never deleted, so it never looks again.
+ */
+export async function markOrdersSeen(sql: Db, args: MarkOrdersSeenArgs): Promise<void> {
+  await run(sql, markOrdersSeenQuery, [args.orderIds]);
 }
 
 // Every parameter is sent with type 0 (unknown): the server infers it from the SQL, as sqlc did, and
