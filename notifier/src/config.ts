@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
 import { z } from "zod";
-import { DEFAULT_DEDUPE_TTL_SECONDS } from "./dedupe.ts";
+import { DEFAULT_DEDUPE_TTL_SECONDS } from "./service/ports.ts";
 
 export const ORDER_EVENTS_TOPIC = "loms.order-events";
 

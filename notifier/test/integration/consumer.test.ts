@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startKafka, type TestKafka } from "@route256/platform";
 import { Registry } from "prom-client";
-import { type RunningConsumer, startOrderEventsConsumer } from "../../src/consumer.ts";
-import { MemoryDedupeStore } from "../../src/dedupe.ts";
-import { createNotificationHandler, type NotificationHandler } from "../../src/handler.ts";
-import { createNotifierMetrics, type NotifierMetrics } from "../../src/metrics.ts";
+import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
+import { createNotificationHandler } from "../../src/service/handler.ts";
+import type { NotificationHandler } from "../../src/service/ports.ts";
+import { type RunningConsumer, startOrderEventsConsumer } from "../../src/transport/consumer.ts";
+import { createNotifierMetrics, type NotifierMetrics } from "../../src/transport/metrics.ts";
 import { eventually } from "../support/async.ts";
 import {
   createTopic,
