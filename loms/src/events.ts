@@ -34,7 +34,7 @@ export function openEvents(
       logger.debug({ orderId: String(e.orderId), status: e.status, eventId: e.eventId }, "order event");
     return { publisher: new InProcessBus(sink ?? nobodyListens), close: async () => {} };
   }
-  const publisher = new KafkaEventPublisher(config.events.kafkaBrokers, "loms");
+  const publisher = new KafkaEventPublisher(config.events.kafkaBrokers, "loms", logger);
   const payments = startPaymentsConsumer({
     bootstrapBrokers: config.events.kafkaBrokers,
     groupId: "loms-payments",
