@@ -16,6 +16,7 @@ export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } fro
 export { protoIntegerField, rawJsonBody } from "./http/rest-schema.ts";
 export {
   type ConsumerAttachment,
+  type ConsumerGroupSettings,
   type ConsumerLoopOptions,
   type KafkaConsumer,
   type KafkaMessage,

@@ -26,14 +26,8 @@ export type RunningConsumer = RunningConsumerLoop;
 export function startOrderEventsConsumer(opts: OrderEventsConsumerOptions): RunningConsumer {
   const { handler, logger, metrics } = opts;
   return startConsumerLoop({
+    ...opts,
     name: "order events",
-    brokers: opts.brokers,
-    topic: opts.topic,
-    groupId: opts.groupId,
-    clientId: opts.clientId,
-    sessionTimeoutMs: opts.sessionTimeoutMs,
-    heartbeatMs: opts.heartbeatMs,
-    logger,
     handle: async (message, span) => {
       const result = await handleOrderEventMessage(message, handler, logger);
       span.setAttribute("notifier.result", result);

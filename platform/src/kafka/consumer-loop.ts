@@ -23,16 +23,24 @@ export interface ConsumerAttachment {
   stop(): void;
 }
 
-export interface ConsumerLoopOptions {
-  /** Names the loop in its log lines ("order events", "payments"). */
-  name: string;
+/** Where a member of a consumer group reads, and how the group tells it is gone. */
+export interface ConsumerGroupSettings {
+  /** Bootstrap brokers, host:port. */
   brokers: string[];
   topic: string;
+  /** The group every instance joins; the topic's partitions are shared among its members. */
   groupId: string;
+  /** Unique per process: it names the member in the broker's logs. */
   clientId: string;
-  /** A member silent this long is dropped from the group and its partitions reassigned. */
+  /** A member silent this long (a crashed instance) is dropped and its partitions reassigned. */
   sessionTimeoutMs: number;
+  /** Also how fast members notice a rebalance. */
   heartbeatMs: number;
+}
+
+export interface ConsumerLoopOptions extends ConsumerGroupSettings {
+  /** Names the loop in its log lines ("order events", "payments"). */
+  name: string;
   /**
    * How often each operation retries on its own before the stream fails and the loop starts over
    * with a new client (default 3 × 250 ms: a dead broker is noticed within seconds).
