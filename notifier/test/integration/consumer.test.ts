@@ -213,6 +213,55 @@ describe("startOrderEventsConsumer on a real broker", () => {
     }
   }, 60_000);
 
+  test("close() with a batch in hand finishes and commits it first: nothing of it is printed again", async () => {
+    const topic = "orders-graceful-test";
+    await createTopic(kafka.bootstrap, topic);
+    const histories = orderHistories("graceful", 4, 1_100n);
+    const events = interleave(histories);
+    const inHand = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    const first = startMember(topic, "graceful", (real) => ({
+      async handle(event) {
+        if (event.eventId === histories[0]?.[1]?.eventId) {
+          inHand.resolve();
+          await release.promise; // held until close() has begun
+        }
+        return real.handle(event);
+      },
+    }));
+    const producer = new EventProducer(kafka.bootstrap, topic);
+    try {
+      await eventually("joined", () => first.consumer.ready());
+      await producer.publish(events);
+      await inHand.promise;
+      const closed = first.consumer.close();
+      release.resolve();
+      await closed;
+      expect(printedIds(first)).toContain(histories[0]?.[1]?.eventId as string); // finished, not dropped
+
+      // A new member (empty dedupe store) prints only what the first had not handled: nothing twice.
+      const second = startMember(topic, "graceful");
+      try {
+        await eventually("every event printed by one of the two", () => {
+          return printedIds(first).length + printedIds(second).length === events.length;
+        });
+        await eventually("lag back to 0", async () => {
+          const lag = await lagOf(second);
+          return lag.length === 2 && lag.every((v) => v === 0);
+        });
+        expect([...printedIds(first), ...printedIds(second)].sort()).toEqual(
+          events.map((e) => e.eventId).sort(),
+        );
+        expectInOrder([...printed(first.lines), ...printed(second.lines)], histories);
+      } finally {
+        await second.consumer.close();
+      }
+    } finally {
+      release.resolve();
+      await producer.close();
+    }
+  }, 120_000);
+
   test("close() leaves the group at once: another member takes over without a session timeout", async () => {
     const topic = "orders-handover-test";
     await createTopic(kafka.bootstrap, topic);
