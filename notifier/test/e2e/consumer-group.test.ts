@@ -226,11 +226,20 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
         },
         { state: () => groupState(group) },
       );
-      expectEachPrintedOnceInOrder(group, histories);
+      // A line the victim printed without its claim — its Redis command timed out while the test
+      // kept it frozen (SIGSTOP stops the process, not the wall clock its timeouts run on) — may be
+      // printed again: the one repeat the design allows, and the victim's warning said so.
+      const unclaimed = new Set(
+        (victim as Instance)
+          .lines()
+          .filter((l) => l.msg.startsWith("dedupe store unavailable"))
+          .map((l) => String(l.eventId)),
+      );
+      expectEachPrintedOnceInOrder(group, histories, unclaimed);
       // The new owner was handed what the victim printed but had not committed: the dedupe held.
       expect(
         await metricSum(survivors, "notifier_events_total", 'result="duplicate"'),
-      ).toBeGreaterThanOrEqual(uncommitted);
+      ).toBeGreaterThanOrEqual(uncommitted - unclaimed.size);
     } finally {
       await admin.close();
       await redisKeys.quit();
