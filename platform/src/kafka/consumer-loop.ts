@@ -16,6 +16,11 @@ import { commitIfOwned, ownsPartition } from "./owned-commit.ts";
 export type KafkaMessage = Message<string, string, string, string>;
 export type KafkaConsumer = Consumer<string, string, string, string>;
 type KafkaStream = MessagesStream<string, string, string, string>;
+/** One Kafka client of the loop and what was attached to it. */
+interface Client {
+  readonly consumer: KafkaConsumer;
+  readonly attachment: ConsumerAttachment | undefined;
+}
 
 /** Something that lives beside one client of the loop (a lag meter), told of commits, stopped with it. */
 export interface ConsumerAttachment {
@@ -114,7 +119,7 @@ export function startConsumerLoop(opts: ConsumerLoopOptions): RunningConsumerLoo
   let stream: KafkaStream | undefined;
   const stop = new AbortController();
 
-  const connect = () => {
+  const connect = (): Client => {
     const consumer: KafkaConsumer = new Consumer({
       clientId: opts.clientId,
       groupId: opts.groupId,
@@ -150,7 +155,7 @@ export function startConsumerLoop(opts: ConsumerLoopOptions): RunningConsumerLoo
   };
 
   /** Leaves the group (when the broker can be reached) and drops the client. */
-  const disconnect = async ({ consumer, attachment }: ReturnType<typeof connect>) => {
+  const disconnect = async ({ consumer, attachment }: Client) => {
     attachment?.stop();
     await within(
       SHUTDOWN_WAIT_MS,
@@ -178,7 +183,7 @@ export function startConsumerLoop(opts: ConsumerLoopOptions): RunningConsumerLoo
     );
 
   /** Handles a batch (see above) and commits it; throws, committing nothing, when a handler failed. */
-  const handleBatch = async (client: ReturnType<typeof connect>, batch: readonly KafkaMessage[]) => {
+  const handleBatch = async (client: Client, batch: readonly KafkaMessage[]) => {
     const { consumer } = client;
     const byKey = new Map<string, KafkaMessage[]>();
     for (const message of batch) {
@@ -216,7 +221,7 @@ export function startConsumerLoop(opts: ConsumerLoopOptions): RunningConsumerLoo
   };
 
   /** One stream, from the group's committed offsets, until it ends, fails or is told to stop. */
-  const consumeStream = async (client: ReturnType<typeof connect>) => {
+  const consumeStream = async (client: Client) => {
     restart = false;
     const current = await client.consumer.consume({
       topics: [topic],
