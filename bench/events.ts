@@ -4,6 +4,13 @@
 //   latency   = the notifier line's log time − the event's moment (when LOMS changed the status)
 //   throughput = events published per second while the relay drains a backlog built up with Kafka down
 import { cpus } from "node:os";
+import {
+  Consumer,
+  type Message,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializers,
+} from "@platformatic/kafka";
 import { spawnService, startKafka, startPgCluster, startRedis } from "@route256/platform";
 import postgres from "postgres";
 import { lomsEnv } from "../loms/test/postgres/support.ts";
@@ -42,7 +49,7 @@ const lines = () =>
     .output()
     .split("\n")
     .filter((l) => l.includes('"msg":"order '))
-    .map((l) => JSON.parse(l) as { time: string; moment: string });
+    .map((l) => JSON.parse(l) as { time: string; moment: string; eventId: string });
 
 // 1. Latency: a steady trickle of creates (each is two status changes: new, awaiting payment).
 for (let i = 0; i < ORDERS; i++) {
@@ -50,11 +57,64 @@ for (let i = 0; i < ORDERS; i++) {
   await Bun.sleep(20);
 }
 for (let i = 0; i < 300 && lines().length < ORDERS * 2; i++) await Bun.sleep(100);
-const latencies = lines()
-  .map((l) => Date.parse(l.time) - Date.parse(l.moment))
-  .sort((a, b) => a - b);
-const pct = (q: number) =>
-  latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
+const printedLines = lines();
+const latencies = printedLines.map((l) => Date.parse(l.time) - Date.parse(l.moment)).sort((a, b) => a - b);
+const percentile = (sorted: readonly number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+const pct = (q: number) => percentile(latencies, q);
+
+// Where the time goes: each message's timestamp (CreateTime: when LOMS's relay handed it to its
+// producer) splits the latency into LOMS's share (commit → relay publish) and the notifier's
+// (Kafka → fetched, handled, printed). Read back with a group of the bench's own.
+const sentAt = await publishTimes(printedLines.length);
+const relayShare: number[] = [];
+const notifierShare: number[] = [];
+for (const l of printedLines) {
+  const sent = sentAt.get(l.eventId);
+  if (sent === undefined) continue;
+  relayShare.push(sent - Date.parse(l.moment));
+  notifierShare.push(Date.parse(l.time) - sent);
+}
+// The slowest events and where they sit in the run (the first ones pay for warm-up).
+const slowest = printedLines
+  .map((l, i) => ({ i, total: Date.parse(l.time) - Date.parse(l.moment), sent: sentAt.get(l.eventId) }))
+  .sort((a, b) => b.total - a.total)
+  .slice(0, 8)
+  .map(
+    (s) =>
+      `#${s.i} ${s.total} ms${s.sent === undefined ? "" : ` (LOMS ${s.total - (Date.parse(printedLines[s.i]?.time ?? "") - s.sent)})`}`,
+  );
+relayShare.sort((a, b) => a - b);
+notifierShare.sort((a, b) => a - b);
+const split = (sorted: readonly number[]) =>
+  `p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms`;
+
+async function publishTimes(count: number): Promise<Map<string, number>> {
+  const reader = new Consumer({
+    clientId: "bench-events-reader",
+    groupId: `bench-events-reader-${process.pid}`,
+    bootstrapBrokers: [kafka.bootstrap],
+    deserializers: stringDeserializers,
+    autocommit: false,
+  });
+  const times = new Map<string, number>();
+  try {
+    const stream = await reader.consume({
+      topics: ["loms.order-events"],
+      mode: MessagesStreamModes.EARLIEST,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+    });
+    for await (const m of stream as AsyncIterable<Message<string, string, string, string>>) {
+      const id = m.headers.get("event-id");
+      if (id) times.set(id, Number(m.timestamp));
+      if (times.size >= count) break;
+    }
+    await stream.close();
+  } finally {
+    await reader.close(true);
+  }
+  return times;
+}
 
 // 2. Relay throughput: build a backlog with Kafka stopped, start it, time the drain.
 await kafka.stop();
@@ -92,6 +152,9 @@ const text = [
   "",
   `- status change → notifier line, ${latencies.length} events (${ORDERS} orders, one every ~20 ms): ` +
     `**p50 ${pct(0.5)} ms, p99 ${pct(0.99)} ms**, max ${latencies.at(-1)} ms`,
+  `  - of which LOMS (status change → message timestamp, the relay's publish): ${split(relayShare)}`,
+  `  - of which Kafka and the notifier (message timestamp → line printed): ${split(notifierShare)}`,
+  `  - slowest (index in the run, total, LOMS's share): ${slowest.join(", ")}`,
   `- relay drain after a Kafka outage: ${queued} queued events, first to last sent (outbox sent_at) in ` +
     `${drainSeconds.toFixed(2)} s = **${Math.round(queued / drainSeconds)} events/s**`,
   "",

@@ -44,11 +44,12 @@ const format = resolveLogFormat(
 const colour =
   format === "pretty" && process.stdout.isTTY && !("NO_COLOR" in env) ? { FORCE_COLOR: "1" } : {};
 
-// Embedded mode: LOMS on PGlite (the same SQL as on the cluster), cart and products in memory. Cart is
-// pointed at wherever products and LOMS listen here. A variable already set in the environment wins.
+// Embedded mode: LOMS on PGlite (the same SQL as on the cluster) with the notifier's handler in its
+// process (scripts/embedded-loms.ts), cart and products in memory. Cart is pointed at wherever
+// products and LOMS listen here. A variable already set in the environment wins.
 const SERVICES: { name: keyof typeof ports; entry: string; env: Record<string, string> }[] = [
   { name: "products", entry: "products/src/main.ts", env: {} },
-  { name: "loms", entry: "loms/src/main.ts", env: { LOMS_STORAGE: "pglite" } },
+  { name: "loms", entry: "scripts/embedded-loms.ts", env: { LOMS_STORAGE: "pglite" } },
   {
     name: "cart",
     entry: "cart/src/main.ts",

@@ -16,7 +16,7 @@ import { STOCK_FIXTURE } from "./adapters/memory/stock-fixture.ts";
 import { startEmbeddedPostgres } from "./adapters/postgres/pglite.ts";
 import { openPostgresStorage } from "./adapters/postgres/storage.ts";
 import type { LomsConfig } from "./config.ts";
-import { openEvents } from "./events.ts";
+import { type OrderEventSink, openEvents } from "./events.ts";
 import { startExpiryJob } from "./jobs/expiry-job.ts";
 import { startOutboxRelay } from "./jobs/outbox-relay.ts";
 import { startRepairJob } from "./jobs/repair-job.ts";
@@ -112,7 +112,7 @@ export function lomsSurface(deps: LomsDeps) {
 /** Composition root of LOMS: config in, a listening server and its background jobs out. */
 export async function startLoms(
   config: LomsConfig,
-  overrides: { logger?: Logger; storage?: LomsStorage } = {},
+  overrides: { logger?: Logger; storage?: LomsStorage; orderEvents?: OrderEventSink } = {},
 ): Promise<RunningLoms> {
   const logger = overrides.logger ?? createLogger("loms", config.server.logLevel, config.server.logFormat);
   const metrics = createRpcMetrics("loms");
@@ -132,7 +132,13 @@ export async function startLoms(
       this.set(await storage.outbox.backlog());
     },
   });
-  const events = openEvents(config, deps, logger, (outcome) => payments.inc({ outcome }));
+  const events = openEvents(
+    config,
+    deps,
+    logger,
+    (outcome) => payments.inc({ outcome }),
+    overrides.orderEvents,
+  );
   const server = await serveOnePort({
     config: config.server,
     logger,

@@ -69,7 +69,7 @@ export interface LomsConfig {
   events: {
     /**
      * Where order events go (LOMS_EVENTS): kafka (topic loms.order-events, and the payments topic is
-     * consumed), or memory: an in-process bus to the notifier's handler running in this process.
+     * consumed), or memory: an in-process bus (to the notifier's handler when the embedded mode runs it).
      */
     transport: "memory" | "kafka";
     /** LOMS_KAFKA_BROKERS, comma-separated host:port. */

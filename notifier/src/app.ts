@@ -6,12 +6,14 @@ import {
   serveOnePort,
 } from "@route256/platform";
 import { protoDocs } from "@route256/proto/docs.ts";
+import { MemoryDedupeStore } from "./adapters/memory-dedupe.ts";
+import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "./adapters/redis.ts";
+import { RedisDedupeStore } from "./adapters/redis-dedupe.ts";
 import type { NotifierConfig } from "./config.ts";
-import { type RunningConsumer, startOrderEventsConsumer } from "./consumer.ts";
-import { type DedupeStore, MemoryDedupeStore, RedisDedupeStore } from "./dedupe.ts";
-import { createNotificationHandler } from "./handler.ts";
-import { createNotifierMetrics } from "./metrics.ts";
-import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "./redis.ts";
+import { createNotificationHandler } from "./service/handler.ts";
+import type { DedupeStore } from "./service/ports.ts";
+import { type RunningConsumer, startOrderEventsConsumer } from "./transport/consumer.ts";
+import { createNotifierMetrics } from "./transport/metrics.ts";
 
 export interface RunningNotifier {
   readonly server: RunningServer;

@@ -1,7 +1,13 @@
 import { hostname } from "node:os";
-import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
+import {
+  type ConsumerGroupSettings,
+  envVar,
+  parseEnv,
+  type ServerConfig,
+  serverEnv,
+} from "@route256/platform";
 import { z } from "zod";
-import { DEFAULT_DEDUPE_TTL_SECONDS } from "./dedupe.ts";
+import { DEFAULT_DEDUPE_TTL_SECONDS } from "./service/ports.ts";
 
 export const ORDER_EVENTS_TOPIC = "loms.order-events";
 
@@ -21,22 +27,15 @@ const notifierEnv = z.object({
 export interface NotifierConfig {
   /** Health and metrics only (NOTIFIER_HOST, NOTIFIER_PORT, default :8086). */
   server: ServerConfig;
-  kafka: {
-    /** Bootstrap brokers, host:port, comma-separated (NOTIFIER_KAFKA_BROKERS). */
-    brokers: string[];
-    /** NOTIFIER_TOPIC: loms.order-events; another name only for tests that want a topic of their own. */
-    topic: string;
-    /** The consumer group every instance joins; partitions are shared among its members (NOTIFIER_GROUP). */
-    groupId: string;
-    /** Kafka client id, from NOTIFIER_INSTANCE (default: host name and pid, unique per process). */
-    clientId: string;
-    /**
-     * A member silent this long (a crashed instance) is dropped and its partitions reassigned
-     * (NOTIFIER_SESSION_TIMEOUT_MS). The broker accepts 6 s to 30 min by default.
-     */
-    sessionTimeoutMs: number;
-    /** Also how fast members notice a rebalance (NOTIFIER_HEARTBEAT_MS); at most a third of the session. */
-    heartbeatMs: number;
+  /**
+   * The consumer group (documented on ConsumerGroupSettings): brokers NOTIFIER_KAFKA_BROKERS
+   * (host:port, comma-separated); topic NOTIFIER_TOPIC (loms.order-events; another name only for
+   * tests that want a topic of their own); groupId NOTIFIER_GROUP (every instance joins it); clientId
+   * from NOTIFIER_INSTANCE (default: host name and pid, unique per process); sessionTimeoutMs
+   * NOTIFIER_SESSION_TIMEOUT_MS (the broker accepts 6 s to 30 min by default); heartbeatMs
+   * NOTIFIER_HEARTBEAT_MS (at most a third of the session).
+   */
+  kafka: ConsumerGroupSettings & {
     /**
      * notifier_consumer_lag is measured at least this often (NOTIFIER_LAG_INTERVAL_MS), and also after
      * every join and commit (at most once a second, or this often when shorter).

@@ -14,6 +14,15 @@ export { duplicateKey, jsonWithBigints, strictJsonObject } from "./http/json.ts"
 export { parseInt64, parseUint32, singleValuedQuery } from "./http/params.ts";
 export { frameworkFailure, gatewayErrorBody, type RestFailure, restFailure } from "./http/rest-errors.ts";
 export { protoIntegerField, rawJsonBody } from "./http/rest-schema.ts";
+export {
+  type ConsumerAttachment,
+  type ConsumerGroupSettings,
+  type ConsumerLoopOptions,
+  type KafkaConsumer,
+  type KafkaMessage,
+  type RunningConsumerLoop,
+  startConsumerLoop,
+} from "./kafka/consumer-loop.ts";
 export { assignedPartitions, commitIfOwned, ownsPartition } from "./kafka/owned-commit.ts";
 export { createLogger, type LogFormat, type Logger, prettyStream, resolveLogFormat } from "./logger.ts";
 export { createRpcMetrics, type RpcMetrics } from "./metrics.ts";

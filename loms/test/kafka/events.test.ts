@@ -178,5 +178,21 @@ describe("Kafka down for 30 s", () => {
       ];
       expect(unique).toEqual(expected(i));
     });
-  }, 180_000);
+    // ...and the payments consumer, which lost the broker too (its loop starts over with a new
+    // client), applies results again.
+    const after = ((await create([{ sku: 1625903, count: 1 }])) as { orderId: string }).orderId;
+    const producer = paymentsProducer(kafka.bootstrap);
+    await producer.send({
+      messages: [
+        {
+          topic: "payments",
+          key: after,
+          value: `{"idempotent_key":"${crypto.randomUUID()}","order_id":${after},"status":"COMPLETED"}`,
+        },
+      ],
+    });
+    await producer.close();
+    const status = async () => (await rest("GET", `/order/info?orderId=${after}`)).status;
+    expect(await eventually(async () => (await status()) === "paid", 60_000)).toBe(true);
+  }, 240_000);
 });

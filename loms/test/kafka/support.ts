@@ -33,7 +33,7 @@ export async function watchOrderEvents(bootstrap: string, group: string) {
     bootstrapBrokers: [bootstrap],
     deserializers: stringDeserializers,
     autocommit: false,
-    retries: 300, // ride out the broker's outage inside the stream (see payments-consumer.ts)
+    retries: 300, // ride out the broker's outage inside the stream: this observer never starts over
     retryDelay: 1_000,
   });
   const loop = (async () => {

@@ -19,7 +19,8 @@ let loms: SpawnedService;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  loms = await spawnService("loms/src/main.ts", {
+  // The embedded mode's LOMS: the notifier's handler in each worker prints what that worker published.
+  loms = await spawnService("scripts/embedded-loms.ts", {
     portEnv: "LOMS_PORT",
     env: lomsEnv(cluster, {
       WORKERS: "2",
@@ -125,7 +126,7 @@ describe("LOMS with WORKERS=2", () => {
   });
 
   test("the relay, woken by NOTIFY, publishes every change exactly once across the workers", async () => {
-    // LOMS_EVENTS=memory: the notifier's handler runs in each worker and prints what its relay published.
+    // scripts/embedded-loms.ts: the notifier's handler runs in each worker and prints what its relay published.
     const statusLines = () =>
       loms
         .output()

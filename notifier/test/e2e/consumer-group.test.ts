@@ -150,8 +150,9 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
   const topic = "orders-crash-test";
   const groupId = "notifier-crash";
   const run = `crash-${Date.now()}`;
-  const histories = orderHistories(run, 100, 9223372036854775000n);
-  const events = interleave(histories);
+  // More orders than the test will use: the victim is kept busy until it is crashed (below).
+  const pool = orderHistories(run, 2000, 9223372036854770000n);
+  const poolEvents = interleave(pool);
 
   test("still every event printed exactly once overall; the lines it printed but did not commit are not repeated", async () => {
     await createTopic(kafka.bootstrap, topic);
@@ -161,13 +162,13 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
     await redisKeys.connect();
     const admin = new Admin({ clientId: "notifier-test-admin", bootstrapBrokers: [kafka.bootstrap] });
     try {
-      const half = events.length / 2;
-      await producer.publish(events.slice(0, half));
+      const first = poolEvents.slice(0, 150);
+      await producer.publish(first);
       // Crash the owner of the partition with more work (crashing the idle one would prove nothing).
       const busy = [0, 1].sort(
         (a, b) =>
-          events.slice(0, half).filter((e) => partitionOf(e.orderId) === b).length -
-          events.slice(0, half).filter((e) => partitionOf(e.orderId) === a).length,
+          first.filter((e) => partitionOf(e.orderId) === b).length -
+          first.filter((e) => partitionOf(e.orderId) === a).length,
       )[0];
       let victim: Instance | undefined;
       await eventually(
@@ -180,6 +181,17 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
         },
         { state: () => groupState(group) },
       );
+      // A trickle keeps the victim working until it is crashed: it handles a fetched batch in one go
+      // and commits it once, so a burst alone is printed and committed before a crash can land
+      // between the two.
+      let published = first.length;
+      let crashed = false;
+      const trickle = (async () => {
+        for (; !crashed && published < poolEvents.length; published++) {
+          await producer.publish(poolEvents.slice(published, published + 1));
+          await Bun.sleep(5); // pacing the load, not waiting for anything
+        }
+      })();
       const uncommitted = await crashMidStream(victim as Instance, group, {
         claimedIds: async () =>
           (await redisKeys.keys(`notifier:event:${run}-*`)).map((k) => k.slice("notifier:event:".length)),
@@ -190,8 +202,15 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
             .filter((p) => partitions.includes(p.partitionIndex))
             .reduce((sum, p) => sum + Math.max(0, Number(p.committedOffset)), 0);
         },
+      }).finally(() => {
+        crashed = true;
       });
-      await producer.publish(events.slice(half));
+      await trickle;
+      // The orders begun so far are completed; the rest of the pool is never published.
+      const begun = new Set(poolEvents.slice(0, published).map((e) => e.orderId));
+      const histories = pool.filter((h) => begun.has(h[0]?.orderId as bigint));
+      const events = histories.flat();
+      await producer.publish(poolEvents.slice(published).filter((e) => begun.has(e.orderId)));
 
       await eventually(
         "every event printed after the rebalance",
@@ -207,11 +226,20 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
         },
         { state: () => groupState(group) },
       );
-      expectEachPrintedOnceInOrder(group, histories);
+      // A line the victim printed without its claim — its Redis command timed out while the test
+      // kept it frozen (SIGSTOP stops the process, not the wall clock its timeouts run on) — may be
+      // printed again: the one repeat the design allows, and the victim's warning said so.
+      const unclaimed = new Set(
+        (victim as Instance)
+          .lines()
+          .filter((l) => l.msg.startsWith("dedupe store unavailable"))
+          .map((l) => String(l.eventId)),
+      );
+      expectEachPrintedOnceInOrder(group, histories, unclaimed);
       // The new owner was handed what the victim printed but had not committed: the dedupe held.
       expect(
         await metricSum(survivors, "notifier_events_total", 'result="duplicate"'),
-      ).toBeGreaterThanOrEqual(uncommitted);
+      ).toBeGreaterThanOrEqual(uncommitted - unclaimed.size);
     } finally {
       await admin.close();
       await redisKeys.quit();
@@ -223,9 +251,9 @@ describe("an instance crashes (SIGKILL) mid-stream", () => {
 /**
  * SIGKILLs the victim at a moment that tests the dedupe: it has printed lines whose offsets are not
  * committed yet (so they are delivered again after the rebalance), but it is not between a dedupe
- * claim and its line. A crash there loses that one line — the id is claimed and nobody printed it:
- * the one window the design leaves, a Redis round trip wide, and a test that hit it now and then
- * would be flaky, not informative. So the process is frozen (SIGSTOP), both conditions checked, and
+ * claim and its line. A crash there loses those lines — the ids are claimed and nobody printed them:
+ * the one window the design leaves, a Redis round trip wide (for every message of the batch in
+ * hand), and a test that hit it now and then would be flaky, not informative. So the process is frozen (SIGSTOP), both conditions checked, and
  * it is killed, or let go on for a moment and frozen again. Returns how many printed lines were not
  * committed.
  */

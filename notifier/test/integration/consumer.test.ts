@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startKafka, type TestKafka } from "@route256/platform";
 import { Registry } from "prom-client";
-import { type RunningConsumer, startOrderEventsConsumer } from "../../src/consumer.ts";
-import { MemoryDedupeStore } from "../../src/dedupe.ts";
-import { createNotificationHandler, type NotificationHandler } from "../../src/handler.ts";
-import { createNotifierMetrics, type NotifierMetrics } from "../../src/metrics.ts";
+import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
+import { createNotificationHandler } from "../../src/service/handler.ts";
+import type { NotificationHandler } from "../../src/service/ports.ts";
+import { type RunningConsumer, startOrderEventsConsumer } from "../../src/transport/consumer.ts";
+import { createNotifierMetrics, type NotifierMetrics } from "../../src/transport/metrics.ts";
 import { eventually } from "../support/async.ts";
 import {
   createTopic,
@@ -124,6 +125,47 @@ describe("startOrderEventsConsumer on a real broker", () => {
     await producer.close();
   }, 120_000);
 
+  test("a burst is handled concurrently across orders: each order's lines in order, each printed once, all committed", async () => {
+    const topic = "orders-burst-test";
+    await createTopic(kafka.bootstrap, topic);
+    const histories = orderHistories("burst", 20, 9_007_199_254_740_993n); // ids a double would round
+    const events = interleave(histories);
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const member = startMember(topic, "burst", (real) => ({
+      async handle(event) {
+        maxInFlight = Math.max(maxInFlight, ++inFlight);
+        try {
+          return await real.handle(event);
+        } finally {
+          inFlight--;
+        }
+      },
+    }));
+    const producer = new EventProducer(kafka.bootstrap, topic);
+    try {
+      await eventually("joined", () => member.consumer.ready());
+      await producer.publish(events); // one send: fetched together, handled as batches
+      await producer.publish(events.slice(0, 10)); // published twice (a producer's retry): printed once
+      await eventually("every event printed", () => printedIds(member).length === events.length, {
+        state: () => printedIds(member).length,
+      });
+      await eventually("every message handled, the repeats as duplicates", async () => {
+        return (await count(member, "duplicate")) === 10;
+      });
+      await eventually("lag back to 0", async () => {
+        const lag = await lagOf(member);
+        return lag.length === 2 && lag.every((v) => v === 0);
+      });
+      expect(maxInFlight).toBeGreaterThan(1); // orders side by side, not one message at a time
+      expect(printedIds(member).sort()).toEqual(events.map((e) => e.eventId).sort()); // each once
+      expectInOrder(printed(member.lines), histories);
+    } finally {
+      await member.consumer.close();
+      await producer.close();
+    }
+  }, 120_000);
+
   test("the lag is the broker's: messages after the group's committed offset, while one is stuck in handling", async () => {
     const topic = "orders-lag-test";
     await createTopic(kafka.bootstrap, topic);
@@ -142,14 +184,20 @@ describe("startOrderEventsConsumer on a real broker", () => {
       Object.fromEntries((await member.metrics.lag.get()).values.map((v) => [v.labels.partition, v.value]));
     try {
       await eventually("joined", () => member.consumer.ready());
-      await producer.publish(events);
+      // The first change alone (handled and committed), then the other two: a fetched batch is
+      // committed as one, so a change published with the stuck one would be held back with it.
+      await producer.publish(events.slice(0, 1));
+      await eventually("the first change printed", () => printedIds(member).length === 1);
+      await producer.publish(events.slice(1));
       // 1 committed of 3: 2 behind on the order's partition; nothing published on the other.
+      let lag: Record<string, number> = {};
       await eventually(
         "lag 2 on the order's partition",
-        async () => (await lagByPartition())[partition] === 2,
-        {
-          state: () => lagByPartition(),
+        async () => {
+          lag = await lagByPartition();
+          return lag[partition] === 2;
         },
+        { state: () => lag },
       );
       expect(Object.values(await lagByPartition()).sort()).toEqual([0, 2]);
       stuck.resolve();
@@ -164,6 +212,55 @@ describe("startOrderEventsConsumer on a real broker", () => {
       await producer.close();
     }
   }, 60_000);
+
+  test("close() with a batch in hand finishes and commits it first: nothing of it is printed again", async () => {
+    const topic = "orders-graceful-test";
+    await createTopic(kafka.bootstrap, topic);
+    const histories = orderHistories("graceful", 4, 1_100n);
+    const events = interleave(histories);
+    const inHand = Promise.withResolvers<void>();
+    const release = Promise.withResolvers<void>();
+    const first = startMember(topic, "graceful", (real) => ({
+      async handle(event) {
+        if (event.eventId === histories[0]?.[1]?.eventId) {
+          inHand.resolve();
+          await release.promise; // held until close() has begun
+        }
+        return real.handle(event);
+      },
+    }));
+    const producer = new EventProducer(kafka.bootstrap, topic);
+    try {
+      await eventually("joined", () => first.consumer.ready());
+      await producer.publish(events);
+      await inHand.promise;
+      const closed = first.consumer.close();
+      release.resolve();
+      await closed;
+      expect(printedIds(first)).toContain(histories[0]?.[1]?.eventId as string); // finished, not dropped
+
+      // A new member (empty dedupe store) prints only what the first had not handled: nothing twice.
+      const second = startMember(topic, "graceful");
+      try {
+        await eventually("every event printed by one of the two", () => {
+          return printedIds(first).length + printedIds(second).length === events.length;
+        });
+        await eventually("lag back to 0", async () => {
+          const lag = await lagOf(second);
+          return lag.length === 2 && lag.every((v) => v === 0);
+        });
+        expect([...printedIds(first), ...printedIds(second)].sort()).toEqual(
+          events.map((e) => e.eventId).sort(),
+        );
+        expectInOrder([...printed(first.lines), ...printed(second.lines)], histories);
+      } finally {
+        await second.consumer.close();
+      }
+    } finally {
+      release.resolve();
+      await producer.close();
+    }
+  }, 120_000);
 
   test("close() leaves the group at once: another member takes over without a session timeout", async () => {
     const topic = "orders-handover-test";

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { freePort, startRedis, type TestRedis } from "@route256/platform";
-import { RedisDedupeStore } from "../../src/dedupe.ts";
-import { createNotificationHandler } from "../../src/handler.ts";
-import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "../../src/redis.ts";
+import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "../../src/adapters/redis.ts";
+import { RedisDedupeStore } from "../../src/adapters/redis-dedupe.ts";
+import { createNotificationHandler } from "../../src/service/handler.ts";
 import { anEvent } from "../support/events.ts";
 import { captureLogger, printed } from "../support/log.ts";
 

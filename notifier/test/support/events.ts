@@ -1,4 +1,4 @@
-import type { OrderEvent, OrderStatus } from "../../src/event.ts";
+import type { OrderEvent, OrderStatus } from "../../src/domain/order-event.ts";
 
 let seq = 0;
 

@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
 // The contract: whatever LOMS publishes, the notifier reads.
 import { orderEventJson } from "../../../loms/src/domain/order-event.ts";
-import { MalformedEventError, ORDER_STATUSES, parseOrderEvent } from "../../src/event.ts";
+import { ORDER_STATUSES } from "../../src/domain/order-event.ts";
+import { MalformedEventError, parseOrderEvent } from "../../src/transport/parse-event.ts";
 
 const MAX = 9223372036854775807n;
 const MOMENT = "2026-11-21T10:00:00.123Z";

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { type DedupeStore, MemoryDedupeStore } from "../../src/dedupe.ts";
-import { createNotificationHandler } from "../../src/handler.ts";
+import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
+import { createNotificationHandler } from "../../src/service/handler.ts";
+import type { DedupeStore } from "../../src/service/ports.ts";
 import { anEvent } from "../support/events.ts";
 import { captureLogger, printed } from "../support/log.ts";
 

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
 import { type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
 import { Registry } from "prom-client";
-import { type LagMeter, startLagMeter } from "../../src/lag.ts";
-import { createNotifierMetrics } from "../../src/metrics.ts";
+import { type LagMeter, startLagMeter } from "../../src/transport/lag.ts";
+import { createNotifierMetrics } from "../../src/transport/metrics.ts";
 import { eventually } from "../support/async.ts";
 import { captureLogger } from "../support/log.ts";
 

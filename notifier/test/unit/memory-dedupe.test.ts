@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DEFAULT_DEDUPE_TTL_SECONDS, MemoryDedupeStore } from "../../src/dedupe.ts";
+import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
+import { DEFAULT_DEDUPE_TTL_SECONDS } from "../../src/service/ports.ts";
 
 function clock(start = 1_000_000) {
   let now = start;

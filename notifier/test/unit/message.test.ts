@@ -1,7 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { MemoryDedupeStore } from "../../src/dedupe.ts";
-import { createNotificationHandler, type NotificationHandler } from "../../src/handler.ts";
-import { handleOrderEventMessage } from "../../src/message.ts";
+import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
+import { createNotificationHandler } from "../../src/service/handler.ts";
+import type { NotificationHandler } from "../../src/service/ports.ts";
+import { handleOrderEventMessage } from "../../src/transport/message.ts";
 import { eventJson } from "../support/events.ts";
 import { captureLogger, printed } from "../support/log.ts";
 

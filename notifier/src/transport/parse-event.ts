@@ -1,19 +1,4 @@
-/** Order statuses exactly as LOMS writes them on the wire. */
-export const ORDER_STATUSES = ["new", "awaiting payment", "failed", "paid", "cancelled"] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-/**
- * One order status change, as the notifier sees it. The same shape as LOMS's OrderEvent, declared
- * here so the notifier does not depend on LOMS (LOMS hands its own events to this handler in the
- * embedded mode, and TypeScript checks the shapes match).
- */
-export interface OrderEvent {
-  /** Unique per change (Kafka header event-id): the dedupe key. */
-  readonly eventId: string;
-  readonly orderId: bigint;
-  readonly status: OrderStatus;
-  readonly moment: Date;
-}
+import { ORDER_STATUSES, type OrderEvent, type OrderStatus } from "../domain/order-event.ts";
 
 /** A message that can never be handled: logged, counted and skipped, never retried. */
 export class MalformedEventError extends Error {

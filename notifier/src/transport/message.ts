@@ -1,11 +1,10 @@
-import { inConsumerSpan, type Logger } from "@route256/platform";
-import { MalformedEventError, type OrderEvent, parseOrderEvent } from "./event.ts";
-import type { NotificationHandler } from "./handler.ts";
+import type { Logger } from "@route256/platform";
+import type { NotificationHandler } from "../service/ports.ts";
 import type { EventResult } from "./metrics.ts";
+import { MalformedEventError, parseOrderEvent } from "./parse-event.ts";
 
 /** The parts of a Kafka message the handling needs (the value is missing on a tombstone). */
 export interface OrderEventRecord {
-  readonly topic: string;
   readonly value: string | undefined;
   readonly key: string | undefined;
   readonly headers: ReadonlyMap<string, string | undefined>;
@@ -16,32 +15,14 @@ export interface OrderEventRecord {
 /**
  * Handles one message. A malformed one is logged and reported as such — it would never parse, so
  * retrying it would only block its partition (a poison pill); the caller commits it like any other.
- * Any other failure is thrown: the caller must not commit, so the message is read again. It runs in
- * a consumer span continuing the trace of the LOMS request that changed the order.
+ * Any other failure is thrown: the caller must not commit, so the message is read again.
  */
-export function handleOrderEventMessage(
+export async function handleOrderEventMessage(
   message: OrderEventRecord,
   handler: NotificationHandler,
   logger: Logger,
 ): Promise<EventResult> {
-  const attributes = {
-    "messaging.kafka.message.key": message.key ?? "",
-    "messaging.destination.partition.id": String(message.partition),
-    "messaging.kafka.offset": Number(message.offset),
-  };
-  return inConsumerSpan(message.topic, message.headers, attributes, async (span) => {
-    const result = await handleParsed(message, handler, logger);
-    span.setAttribute("notifier.result", result);
-    return result;
-  });
-}
-
-async function handleParsed(
-  message: OrderEventRecord,
-  handler: NotificationHandler,
-  logger: Logger,
-): Promise<EventResult> {
-  let event: OrderEvent;
+  let event: ReturnType<typeof parseOrderEvent>;
   try {
     event = parseOrderEvent(message.value, message.headers.get("event-id"));
   } catch (err) {

@@ -1,20 +1,9 @@
 import type { Logger } from "@route256/platform";
-import type { DedupeStore } from "./dedupe.ts";
-import type { OrderEvent } from "./event.ts";
-
-export type { DedupeStore } from "./dedupe.ts";
-export type { OrderEvent, OrderStatus } from "./event.ts";
-
-/** What became of one event: its line was printed, or it had been printed before. */
-export type HandleResult = "printed" | "duplicate";
-
-export interface NotificationHandler {
-  handle(event: OrderEvent): Promise<HandleResult>;
-}
+import type { DedupeStore, NotificationHandler } from "./ports.ts";
 
 /**
  * The notifier's one side effect: a log line per order status change. Free of Kafka on purpose —
- * the consumer feeds it from the topic, and LOMS's embedded mode calls it in-process.
+ * the consumer feeds it from the topic, and the embedded mode hands it LOMS's events in-process.
  *
  * The event id is claimed in the dedupe store BEFORE the line is written, so an event delivered
  * twice (a redelivery after a rebalance, or a duplicate publish) is printed once. When the store

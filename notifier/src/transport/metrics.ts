@@ -4,7 +4,7 @@ export type EventResult = "printed" | "duplicate" | "malformed";
 
 /** What the notifier reports on /metrics beside the process defaults. */
 export interface NotifierMetrics {
-  /** notifier_events_total{result}: every message handled (and committed, unless a rebalance took its partition meanwhile), by outcome. */
+  /** notifier_events_total{result}: every message handled, by outcome (its batch is committed next, unless a rebalance took its partition meanwhile). */
   readonly events: Counter<"result">;
   /** notifier_consumer_lag{partition}: messages not yet committed, for partitions this instance owns. */
   readonly lag: Gauge<"partition">;
