@@ -1,0 +1,36 @@
+-- bench/pgbench/order-create.sql with 1 unit each of 2 different SKUs of the fixture's 16, drawn
+-- per order like the LOMS benchmark's spread scenario (the lookup of the pair is one extra SELECT).
+\set i random(0, 15)
+\set j (:i + random(1, 15)) % 16
+\set user random(1, 1000000)
+SELECT (ARRAY[139275865, 2956315, 1076963, 135717466, 135937324, 1625903, 1148162, 139819069, 139818428,
+              2618151, 2958025, 3596599, 3618852, 4288068, 4465995, 30816475]::bigint[])[:i + 1] AS a,
+       (ARRAY[139275865, 2956315, 1076963, 135717466, 135937324, 1625903, 1148162, 139819069, 139818428,
+              2618151, 2958025, 3596599, 3618852, 4288068, 4465995, 30816475]::bigint[])[:j + 1] AS b \gset
+BEGIN;
+INSERT INTO orders (id, user_id, status, created_at, updated_at)
+  VALUES (nextval('order_id_seq') * 10 + 0, :user, 'new', now(), now()) RETURNING id \gset
+INSERT INTO order_items (order_id, sku, count)
+  SELECT :id, unnest(ARRAY[:a, :b]::bigint[]), unnest(ARRAY[1, 1]::bigint[]);
+INSERT INTO outbox (event_id, order_id, status, moment) VALUES (gen_random_uuid(), :id, 'new', now());
+COMMIT;
+BEGIN;
+INSERT INTO reservations (order_id, state) VALUES (:id, 'reserved') ON CONFLICT (order_id) DO NOTHING;
+SELECT sku, total_count, reserved FROM stocks WHERE sku = ANY(ARRAY[:a, :b]::bigint[]) ORDER BY sku FOR UPDATE;
+UPDATE stocks SET reserved = stocks.reserved + item.count
+  FROM (SELECT unnest(ARRAY[:a, :b]::bigint[]) AS sku, unnest(ARRAY[1, 1]::bigint[]) AS count) AS item
+  WHERE stocks.sku = item.sku;
+INSERT INTO reservation_items (order_id, sku, count)
+  SELECT :id, unnest(ARRAY[:a, :b]::bigint[]), unnest(ARRAY[1, 1]::bigint[]);
+COMMIT;
+BEGIN;
+UPDATE orders SET status = 'awaiting payment', updated_at = now(), version = version + 1, verified = false,
+                  expiry_lease_until = NULL, repair_lease_until = NULL
+  WHERE id = :id AND status = ANY(ARRAY['new']::text[]);
+INSERT INTO outbox (event_id, order_id, status, moment) VALUES (gen_random_uuid(), :id, 'awaiting payment', now());
+COMMIT;
+SELECT orders.id, orders.user_id, orders.status, orders.created_at, orders.updated_at, orders.version,
+       array_agg(order_items.sku ORDER BY order_items.sku)::bigint[] AS skus,
+       array_agg(order_items.count ORDER BY order_items.sku)::bigint[] AS counts
+FROM orders JOIN order_items ON order_items.order_id = orders.id
+WHERE orders.id = :id GROUP BY orders.id;
