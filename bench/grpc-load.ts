@@ -25,13 +25,18 @@ let user = 0n;
 const hotItems = () => [{ sku: HOT_SKU, count: 1 }];
 const spreadItems = () => spreadPair().map((sku) => ({ sku, count: 1 }));
 
-/** POST a JSON body to a REST route of LOMS; anything but 200 is an error. */
-async function rest(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${url}${path}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
-  });
+/** A REST route of LOMS: POST with a JSON body, or GET without; anything but 200 is an error. */
+async function rest(path: string, body?: unknown): Promise<void> {
+  const res = await fetch(
+    `${url}${path}`,
+    body === undefined
+      ? {}
+      : {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body, (_k, v) => (typeof v === "bigint" ? v.toString() : v)),
+        },
+  );
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status}`);
 }
@@ -43,6 +48,7 @@ const scenarios: Record<string, () => Promise<unknown>> = {
   OrderCreate: () => orders.orderCreate({ userId: ++user, items: hotItems() }),
   // 1 unit each of 2 different SKUs of the 16, drawn per order
   OrderCreateSpread: () => orders.orderCreate({ userId: ++user, items: spreadItems() }),
+  "rest:StocksInfo": () => rest("/stock/info?sku=1076963"),
   "rest:OrderCreate": () => rest("/order/create", { userId: ++user, items: hotItems() }),
   "rest:OrderCreateSpread": () => rest("/order/create", { userId: ++user, items: spreadItems() }),
 };

@@ -7,25 +7,21 @@
 // exactly the units of the OK answers. Results: bench/results/loms-pg.md. Takes about 8 minutes
 // (BENCH_SECONDS=10 per scenario).
 import { cpus } from "node:os";
-import { type SpawnedService, spawnService, startPgCluster, type TestPgCluster } from "@route256/platform";
-import { lomsEnv, type RawSql, rawSql } from "../loms/test/postgres/support.ts";
+import { type SpawnedService, spawnService } from "@route256/platform";
+import { type RawSql, rawSql } from "../loms/test/postgres/support.ts";
 import { autocannon, type ClosedLoad, CONCURRENCY, grpcLoad, type Load, root, run, SECONDS } from "./load.ts";
+import { onePrimary, type Setup, twoShards } from "./pg-setups.ts";
 import { boxTicks, TICKS_PER_SECOND, treeTicks } from "./proc-cpu.ts";
 
+// Knobs for a quick look at one thing: BENCH_SETUP=a|b, BENCH_WORKERS=1|2|1,2, BENCH_ONLY=<part of
+// a scenario name> (pgbench's included).
+const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
+const ONLY = process.env.BENCH_ONLY;
+const wanted = (scenario: string) => !ONLY || scenario.includes(ONLY);
 const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
 const POOL_MAX = 10;
 /** Every stock deepened so that no run of any length runs out (the SKUs stay the fixture's 16). */
 const DEEP_STOCK = 1_000_000_000;
-
-interface Setup {
-  name: string;
-  cluster: TestPgCluster;
-  /** LOMS's storage variables. */
-  env: Record<string, string>;
-  /** Where StocksInfo reads, and the primary holding stocks. */
-  readUrl: string;
-  stockPrimary: string;
-}
 
 interface Row {
   scenario: string;
@@ -40,33 +36,6 @@ interface Row {
   /** The box's busy share over the run, in cores. */
   boxCores: number;
   check: string;
-}
-
-/** (a): one durable primary and nothing else — its replica is stopped, reads go to the primary. */
-async function onePrimary(): Promise<Setup> {
-  const cluster = await startPgCluster({ shards: 1, sync: false, durable: true });
-  await cluster.stopNode(0, "replica");
-  const primary = (cluster.shards[0] as { primary: string }).primary;
-  return {
-    name: "(a) one primary, no replica",
-    cluster,
-    env: { LOMS_STORAGE: "postgres", LOMS_PG_PRIMARIES: primary, LOMS_PG_REPLICAS: "" },
-    readUrl: primary,
-    stockPrimary: primary,
-  };
-}
-
-/** (b): 2 shards, each a durable primary with a synchronous replica; reads on the replicas. */
-async function twoShards(): Promise<Setup> {
-  const cluster = await startPgCluster({ shards: 2, sync: true, durable: true });
-  const shard0 = cluster.shards[0] as { primary: string; replica: string };
-  return {
-    name: "(b) 2 shards, synchronous replicas",
-    cluster,
-    env: lomsEnv(cluster),
-    readUrl: shard0.replica,
-    stockPrimary: shard0.primary,
-  };
 }
 
 /** Charges the service tree's CPU (and the box's) over one load run to the calls it answered. */
@@ -128,13 +97,15 @@ async function benchSetup(setup: Setup, workers: number): Promise<Row[]> {
   });
   try {
     await stocks`UPDATE stocks SET total_count = ${DEEP_STOCK}`;
-    rows.push(
-      row("StocksInfo — gRPC", await measured(loms.pid, () => grpcLoad(loms.url, "StocksInfo"))),
-      row(
-        "StocksInfo — HTTP GET /stock/info",
-        await measured(loms.pid, () => autocannon(`${loms.url}/stock/info?sku=1076963`)),
-      ),
-    );
+    if (wanted("StocksInfo — gRPC"))
+      rows.push(row("StocksInfo — gRPC", await measured(loms.pid, () => grpcLoad(loms.url, "StocksInfo"))));
+    if (wanted("StocksInfo — HTTP GET /stock/info"))
+      rows.push(
+        row(
+          "StocksInfo — HTTP GET /stock/info",
+          await measured(loms.pid, () => autocannon(`${loms.url}/stock/info?sku=1076963`)),
+        ),
+      );
     const orderScenarios: [string, string, number][] = [
       ["OrderCreate, one hot sku — gRPC", "OrderCreate", 1],
       ["OrderCreate, one hot sku — HTTP POST /order/create", "rest:OrderCreate", 1],
@@ -142,6 +113,7 @@ async function benchSetup(setup: Setup, workers: number): Promise<Row[]> {
       ["OrderCreate, 2 of 16 skus — HTTP POST /order/create", "rest:OrderCreateSpread", 2],
     ];
     for (const [scenario, name, units] of orderScenarios) {
+      if (!wanted(scenario)) continue;
       const before = await stockState(stocks, primaries);
       const m = await measured<ClosedLoad>(loms.pid, () => grpcLoad(loms.url, name));
       const after = await stockState(stocks, primaries);
@@ -199,22 +171,21 @@ async function bench(start: () => Promise<Setup>): Promise<{ setup: string; rows
   const setup = await start();
   try {
     const rows: Row[] = [];
-    for (const workers of [1, 2]) rows.push(...(await benchSetup(setup, workers)));
+    for (const workers of WORKERS) rows.push(...(await benchSetup(setup, workers)));
     const stocks = rawSql(setup.stockPrimary);
     try {
       await stocks`UPDATE stocks SET total_count = ${DEEP_STOCK}`;
     } finally {
       await stocks.end({ timeout: 5 });
     }
-    rows.push(
-      await pgbench("StocksInfo's SELECT", setup.readUrl, "bench/pgbench/stocks-info.sql"),
-      await pgbench("OrderCreate's SQL, one hot sku", setup.stockPrimary, "bench/pgbench/order-create.sql"),
-      await pgbench(
-        "OrderCreate's SQL, 2 of 16 skus",
-        setup.stockPrimary,
-        "bench/pgbench/order-create-spread.sql",
-      ),
-    );
+    const scripts: [string, string, string][] = [
+      ["StocksInfo's SELECT", setup.readUrl, "stocks-info.sql"],
+      ["OrderCreate's SQL, one hot sku", setup.stockPrimary, "order-create.sql"],
+      ["OrderCreate's SQL, 2 of 16 skus", setup.stockPrimary, "order-create-spread.sql"],
+    ];
+    for (const [scenario, url, script] of scripts) {
+      if (wanted(scenario)) rows.push(await pgbench(scenario, url, `bench/pgbench/${script}`));
+    }
     return { setup: setup.name, rows };
   } finally {
     await setup.cluster.destroy();
