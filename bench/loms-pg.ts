@@ -15,6 +15,8 @@ import { boxTicks, TICKS_PER_SECOND, treeTicks } from "./proc-cpu.ts";
 
 // Knobs for a quick look at one thing: BENCH_SETUP=a|b, BENCH_WORKERS=1|2|1,2, BENCH_ONLY=<part of
 // a scenario name> (pgbench's included).
+// BENCH_LOG_LEVEL=info: with the access log (one JSON line per request; default warn, none).
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? "warn";
 const WORKERS = (process.env.BENCH_WORKERS ?? "1,2").split(",").map(Number);
 const ONLY = process.env.BENCH_ONLY;
 const wanted = (scenario: string) => !ONLY || scenario.includes(ONLY);
@@ -77,7 +79,12 @@ async function stockState(stocks: RawSql, primaries: RawSql[]): Promise<{ reserv
 async function benchSetup(setup: Setup, workers: number): Promise<Row[]> {
   const loms: SpawnedService = await spawnService("loms/src/main.ts", {
     portEnv: "LOMS_PORT",
-    env: { ...setup.env, LOG_LEVEL: "warn", WORKERS: String(workers), LOMS_PG_POOL_MAX: String(POOL_MAX) },
+    env: {
+      ...setup.env,
+      LOG_LEVEL: LOG_LEVEL,
+      WORKERS: String(workers),
+      LOMS_PG_POOL_MAX: String(POOL_MAX),
+    },
     timeoutMs: 60_000,
   });
   const stocks = rawSql(setup.stockPrimary);
@@ -220,7 +227,7 @@ const text = [
   `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ` +
     `in ${Math.round((performance.now() - started) / 1000)} s; client, service and PostgreSQL share the machine. ` +
     `Concurrency ${CONCURRENCY}, ${SECONDS} s per scenario, PostgreSQL 15 with fsync on, pool ${POOL_MAX} per worker, ` +
-    "LOG_LEVEL=warn, tracing as deployed (spans made, no exporter).",
+    `LOG_LEVEL=${LOG_LEVEL}, tracing as deployed (no exporter: trace ids only).`,
   "",
   ...results.flatMap((r) => [`## ${r.setup}`, "", ...table(r.rows), ""]),
 ].join("\n");
