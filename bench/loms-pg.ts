@@ -6,7 +6,7 @@
 // After every OrderCreate run: 0 errors, 0 orders left in `new`, and the reserved stock grew by
 // exactly the units of the OK answers. Results: bench/results/loms-pg.md. Takes about 8 minutes
 // (BENCH_SECONDS=10 per scenario).
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { type SpawnedService, spawnService } from "@route256/platform";
 import { type RawSql, rawSql } from "../loms/test/postgres/support.ts";
 import { autocannon, type ClosedLoad, CONCURRENCY, grpcLoad, type Load, root, run, SECONDS } from "./load.ts";
@@ -217,6 +217,7 @@ function table(rows: Row[]): string[] {
 }
 
 const started = performance.now();
+const load0 = loadavg()[0] ?? 0;
 const only = process.env.BENCH_SETUP; // "a" or "b": one setup only
 const results = [];
 if (only !== "b") results.push(await bench(onePrimary));
@@ -227,7 +228,9 @@ const text = [
   `Run ${new Date().toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Bun ${Bun.version}, ` +
     `in ${Math.round((performance.now() - started) / 1000)} s; client, service and PostgreSQL share the machine. ` +
     `Concurrency ${CONCURRENCY}, ${SECONDS} s per scenario, PostgreSQL 15 with fsync on, pool ${POOL_MAX} per worker, ` +
-    `LOG_LEVEL=${LOG_LEVEL}, tracing as deployed (no exporter: trace ids only).`,
+    `LOG_LEVEL=${LOG_LEVEL}, tracing as deployed (no exporter: trace ids only). ` +
+    `Load average ${load0.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end ` +
+    "(the box CPU column counts everything the machine ran, other work included).",
   "",
   ...results.flatMap((r) => [`## ${r.setup}`, "", ...table(r.rows), ""]),
 ].join("\n");
