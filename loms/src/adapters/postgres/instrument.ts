@@ -5,6 +5,7 @@ import type { Sql } from "./connect.ts";
 import * as orders from "./gen/orders_sql.ts";
 import * as outbox from "./gen/outbox_sql.ts";
 import * as stocks from "./gen/stocks_sql.ts";
+import { pipelinedBegin } from "./transaction.ts";
 
 /** Which pool a query ran on: the shard and whether its primary or its replica. */
 export interface PoolLabels {
@@ -103,13 +104,15 @@ function observed(sql: Sql, pool: PoolObserver, inTransaction: boolean): Sql {
   const unsafe = (text: string, params?: unknown[], options?: object) =>
     observeQuery(sql.unsafe(text, params as never, options), text, pool, inTransaction);
   const begin = (...args: unknown[]) => {
-    const body = args.pop() as (tx: Sql) => unknown;
+    const body = args.pop() as (tx: Sql) => Promise<unknown>;
     return inSpan("BEGIN", { kind: SpanKind.CLIENT, attributes: pool.attributes }, async () => {
       pool.busy.n++;
       try {
-        return await (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args, (tx: Sql) =>
-          body(observed(tx, pool, true)),
-        );
+        const run = (tx: Sql) => body(observed(tx, pool, true));
+        // begin(options, body) (an isolation level) is left to postgres.js; LOMS's own are begin(body).
+        return args.length === 0
+          ? await pipelinedBegin(sql, run)
+          : await (sql.begin as (...a: unknown[]) => Promise<unknown>)(...args, run);
       } finally {
         pool.busy.n--;
       }
