@@ -143,17 +143,10 @@ async function benchSetup(setup: Setup, workers: number): Promise<Row[]> {
 }
 
 /** pgbench with the service scenarios' concurrency and duration; its tps and average latency. */
-async function pgbench(scenario: string, url: string, script: string): Promise<Row> {
+async function pgbench(scenario: string, url: string, script: string, vars: string[]): Promise<Row> {
   const m = await measured(undefined, async () => {
-    const out = await run(
-      [PGBENCH, "-n", "-M", "prepared", "-c", String(CONCURRENCY), "-j", "2"].concat([
-        "-T",
-        String(SECONDS),
-        "-f",
-        script,
-        url,
-      ]),
-    );
+    const args = ["-n", "-M", "prepared", "-c", String(CONCURRENCY), "-j", "2", "-T", String(SECONDS)];
+    const out = await run([PGBENCH, ...args, ...vars.flatMap((v) => ["-D", v]), "-f", script, url]);
     const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
     const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
     const avg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1] ?? Number.NaN);
@@ -185,13 +178,13 @@ async function bench(start: () => Promise<Setup>): Promise<{ setup: string; rows
     } finally {
       await stocks.end({ timeout: 5 });
     }
-    const scripts: [string, string, string][] = [
-      ["StocksInfo's SELECT", setup.readUrl, "stocks-info.sql"],
-      ["OrderCreate's SQL, one hot sku", setup.stockPrimary, "order-create.sql"],
-      ["OrderCreate's SQL, 2 of 16 skus", setup.stockPrimary, "order-create-spread.sql"],
+    const scripts: [string, string, string, string[]][] = [
+      ["StocksInfo's SELECT", setup.readUrl, "stocks-info.sql", []],
+      ["OrderCreate's SQL, one hot sku", setup.stockPrimary, "order-create.sql", ["spread=0"]],
+      ["OrderCreate's SQL, 2 of 16 skus", setup.stockPrimary, "order-create.sql", ["spread=1"]],
     ];
-    for (const [scenario, url, script] of scripts) {
-      if (wanted(scenario)) rows.push(await pgbench(scenario, url, `bench/pgbench/${script}`));
+    for (const [scenario, url, script, vars] of scripts) {
+      if (wanted(scenario)) rows.push(await pgbench(scenario, url, `bench/pgbench/${script}`, vars));
     }
     return { setup: setup.name, rows };
   } finally {
