@@ -66,7 +66,6 @@ for (const module of [orders, outbox, stocks]) {
 
 /** One pool's observers, made once: the per-call path only counts, times and (if tracing records) spans. */
 interface PoolObserver {
-  readonly labels: PoolLabels;
   readonly attributes: Record<string, string>;
   readonly busy: { n: number };
   /** The duration histogram's child per query name ("other" for text sqlc did not generate). */
@@ -76,7 +75,8 @@ interface PoolObserver {
 /**
  * The same pool, observed: every query run through `unsafe` (all the sqlc-generated queries) gets a
  * CLIENT span and a duration sample, every `begin` a transaction span its queries nest in, and the
- * pool's busy connections are counted. Other calls pass through untouched.
+ * pool's busy connections are counted. Transactions send BEGIN with their first statement
+ * (transaction.ts). Other calls pass through untouched.
  */
 export function instrumentSql(sql: Sql, labels: PoolLabels, metrics: DbMetrics, poolMax: number): Sql {
   metrics.max.set({ ...labels }, poolMax);
@@ -85,7 +85,6 @@ export function instrumentSql(sql: Sql, labels: PoolLabels, metrics: DbMetrics, 
   metrics.busy.set(key, busy);
   const children = new Map<string, { observe(seconds: number): void }>();
   const pool: PoolObserver = {
-    labels,
     attributes: dbAttributes(labels),
     busy,
     duration(name = "other") {
