@@ -3,7 +3,9 @@
 // body swallowed is an error at COMMIT, the connection back in the pool afterwards).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startPgCluster, type TestPgCluster } from "@route256/platform";
+import { Registry } from "prom-client";
 import { connectPostgres, type Sql } from "../../src/adapters/postgres/connect.ts";
+import { createDbMetrics, instrumentSql } from "../../src/adapters/postgres/instrument.ts";
 import { pipelinedBegin } from "../../src/adapters/postgres/transaction.ts";
 import { CLUSTER_TIMEOUT_MS } from "./support.ts";
 
@@ -66,5 +68,39 @@ describe("pipelinedBegin", () => {
     // max: 1 — a connection not released would hang here
     const again = await pipelinedBegin(sql, async (tx) => (await tx.unsafe("SELECT 1 AS one"))[0]);
     expect({ ...again }).toEqual({ one: 1 });
+  });
+});
+
+describe("an instrumented pool's transactions", () => {
+  test("run through pipelinedBegin, counted in db_pool_in_use while open (read at scrape time)", async () => {
+    const registry = new Registry();
+    const url = (cluster.shards[0] as { primary: string }).primary;
+    const pool = instrumentSql(
+      connectPostgres(url, { max: 2, prepare: true }),
+      { shard: "0", role: "primary" },
+      createDbMetrics(registry),
+      2,
+    );
+    const inUse = async () => (await registry.getSingleMetric("db_pool_in_use")?.get())?.values[0]?.value;
+    try {
+      const during = await pool.begin(async (tx) => {
+        await tx.unsafe("INSERT INTO t VALUES (10)");
+        return inUse();
+      });
+      expect(during).toBe(1);
+      expect(await inUse()).toBe(0);
+      expect(await ids()).toContain(10);
+      const failed = await pool
+        .begin(async (tx) => {
+          await tx.unsafe("INSERT INTO t VALUES (11)");
+          throw new Error("refused");
+        })
+        .catch((e: unknown) => (e as Error).message);
+      expect(failed).toBe("refused");
+      expect(await ids()).not.toContain(11);
+      expect(await inUse()).toBe(0);
+    } finally {
+      await pool.end({ timeout: 5 });
+    }
   });
 });
