@@ -10,6 +10,7 @@ export interface Load {
   /** Requests completed (for CPU per request). */
   requests: number;
   rps: number;
+  p50: number;
   p99: number;
   errors: number;
 }
@@ -44,26 +45,34 @@ export async function autocannon(
   ]);
   const r = JSON.parse(out) as {
     requests: { average: number; total: number };
-    latency: { p99: number };
+    latency: { p50: number; p99: number };
     errors: number;
     non2xx: number;
   };
   return {
     requests: r.requests.total,
     rps: r.requests.average,
+    p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.non2xx,
   };
 }
 
-/** bench/grpc-load.ts: 50 callers over one h2c connection, running `scenario`. */
-export async function grpcLoad(url: string, scenario: string): Promise<Load> {
+/** What a closed-loop run also knows: the OK answers, warm-up included (what the service must have kept). */
+export interface ClosedLoad extends Load {
+  ok: number;
+}
+
+/** bench/grpc-load.ts: 50 closed-loop callers (gRPC over one h2c connection, or `rest:` over HTTP/1.1). */
+export async function grpcLoad(url: string, scenario: string): Promise<ClosedLoad> {
   const out = await run(["bun", "bench/grpc-load.ts", url, String(CONCURRENCY), String(SECONDS), scenario]);
   const r = JSON.parse(out.trim().split("\n").pop() ?? "{}") as {
+    ok: number;
     requests: number;
     rps: number;
+    p50: number;
     p99: number;
     errors: number;
   };
-  return { requests: r.requests + r.errors, rps: r.rps, p99: r.p99, errors: r.errors };
+  return { ok: r.ok, requests: r.requests + r.errors, rps: r.rps, p50: r.p50, p99: r.p99, errors: r.errors };
 }

@@ -3,8 +3,7 @@
 // bench/grpc-load.ts for gRPC over h2c. Concurrency 50, 10 s per scenario (BENCH_SECONDS to change).
 // Results go to bench/results/<service>.md, the latest run replacing the previous one.
 import { cpus } from "node:os";
-import { spawnService, startOtlpReceiver, startPgCluster } from "@route256/platform";
-import { lomsEnv } from "../loms/test/postgres/support.ts";
+import { spawnService, startOtlpReceiver } from "@route256/platform";
 import { autocannon, CONCURRENCY, grpcLoad, root, run, SECONDS } from "./load.ts";
 import { benchServer, serverReport } from "./server.ts";
 
@@ -100,80 +99,6 @@ async function withLoms<T>(run: (url: string) => Promise<T>): Promise<T> {
   }
 }
 
-const PGBENCH = "/usr/lib/postgresql/15/bin/pgbench";
-
-/** pgbench with the same concurrency and duration as the service scenarios; req/s = its tps. */
-async function pgbench(scenario: string, url: string, script: string): Promise<Result> {
-  const out = await run([
-    PGBENCH,
-    "-n",
-    "-M",
-    "prepared",
-    "-c",
-    String(CONCURRENCY),
-    "-j",
-    "2",
-    "-T",
-    String(SECONDS),
-    "-f",
-    script,
-    url,
-  ]);
-  const tps = Number(/tps = ([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
-  const latencyAvg = Number(/latency average = ([\d.]+) ms/.exec(out)?.[1] ?? Number.NaN);
-  const failed = Number(/number of failed transactions: (\d+)/.exec(out)?.[1] ?? 0);
-  // pgbench reports the average latency only; p99 is left blank rather than guessed.
-  return {
-    scenario: `${scenario} (avg latency ${latencyAvg.toFixed(1)} ms)`,
-    rps: tps,
-    p99: Number.NaN,
-    errors: failed,
-  };
-}
-
-/**
- * LOMS on a durable 2-shard cluster (fsync on, synchronous replicas), and beside each scenario the
- * physical limit: pgbench running the same SQL on the same cluster.
- */
-async function benchLomsPostgres(): Promise<Result[]> {
-  const cluster = await startPgCluster({ durable: true });
-  const env = lomsEnv(cluster);
-  try {
-    const loms = await spawnService("loms/src/main.ts", { portEnv: "LOMS_PORT", env });
-    const results: Result[] = [];
-    try {
-      results.push(
-        await http1(
-          "loms StocksInfo (postgres) — Connect JSON, HTTP/1.1",
-          `${loms.url}/loms.v1.StockService/StocksInfo`,
-          { sku: 1076963 },
-          {},
-        ),
-        await grpc("loms StocksInfo (postgres) — gRPC, h2c", loms.url, "StocksInfo"),
-        await grpc("loms OrderCreate (postgres) — gRPC, h2c", loms.url, "OrderCreate"),
-      );
-    } finally {
-      await loms.stop();
-    }
-    const shard0 = cluster.shards[0] as { primary: string; replica: string };
-    results.push(
-      await pgbench(
-        "pgbench: StocksInfo's SELECT on shard 0's replica",
-        shard0.replica,
-        "bench/pgbench/stocks-info.sql",
-      ),
-      await pgbench(
-        "pgbench: OrderCreate's 3 transactions on shard 0",
-        shard0.primary,
-        "bench/pgbench/order-create.sql",
-      ),
-    );
-    return results;
-  } finally {
-    await cluster.destroy();
-  }
-}
-
 async function benchLoms(): Promise<Result[]> {
   const storage = "memory";
   return [
@@ -211,7 +136,6 @@ function report(title: string, results: Result[]): string {
 const suites: Record<string, () => Promise<Result[]>> = {
   products: benchProducts,
   loms: benchLoms,
-  "loms-pg": benchLomsPostgres,
   tracing: benchTracing,
 };
 const only = process.argv[2];
@@ -237,4 +161,5 @@ if (!only || only === "server") {
 }
 // Scenarios with their own setup and report, each in its own process.
 if (!only || only === "cart") await run(["bun", "bench/cart-load.ts"]).then((out) => console.log(out));
+if (!only || only === "loms-pg") await run(["bun", "bench/loms-pg.ts"]).then((out) => console.log(out));
 if (!only || only === "events") await run(["bun", "bench/events.ts"]).then((out) => console.log(out));

@@ -3,12 +3,11 @@
 // (h2c), beside a bare Bun.serve answering fixed JSON in the same run: the ceiling. The figure that
 // holds on a shared 2-core machine is the server's CPU per request, read from /proc over the run:
 // the whole process (utime+stime) and its main JS thread alone. Two rounds, interleaved.
-import { readFileSync } from "node:fs";
 import { freePort, spawnService } from "@route256/platform";
 import { autocannon, grpcLoad, type Load, root } from "./load.ts";
+import { processTicks, TICKS_PER_SECOND, threadTicks } from "./proc-cpu.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export interface ServerResult {
   scenario: string;
@@ -20,23 +19,10 @@ export interface ServerResult {
   mainUs: number;
 }
 
-/** utime+stime in clock ticks of a process (or of one of its threads, `task`). */
-function cpuTicks(pid: number, task = pid): number {
-  const stat = readFileSync(`/proc/${pid}/task/${task}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-}
-
-function processTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
-}
-
 /** Runs a load and charges the server's CPU over it to the requests it completed. */
 async function measured(scenario: string, pid: number, load: () => Promise<Load>): Promise<ServerResult> {
   const cpu0 = processTicks(pid);
-  const main0 = cpuTicks(pid);
+  const main0 = threadTicks(pid);
   const r = await load();
   const perRequest = (ticks: number) => ((ticks / TICKS_PER_SECOND) * 1e6) / Math.max(1, r.requests);
   return {
@@ -45,7 +31,7 @@ async function measured(scenario: string, pid: number, load: () => Promise<Load>
     p99: r.p99,
     errors: r.errors,
     cpuUs: perRequest(processTicks(pid) - cpu0),
-    mainUs: perRequest(cpuTicks(pid) - main0),
+    mainUs: perRequest(threadTicks(pid) - main0),
   };
 }
 

@@ -8,6 +8,7 @@ import { BatchSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
 import { z } from "zod";
 import { envVar, parseEnv } from "../config.ts";
 import type { Logger } from "../logger.ts";
+import { IdsOnlyTracerProvider } from "./ids-only.ts";
 
 export interface TracingConfig {
   /**
@@ -113,9 +114,15 @@ export function startTracing(config: TracingConfig, service: string, logger: Log
     logger.info({ otlp: "off" }, "tracing disabled (OTEL_SDK_DISABLED)");
     return { exporting: false, shutdown: async () => {} };
   }
-  // Spans are made even with no exporter: every request then has a trace id, which log lines and
-  // Kafka messages (traceparent) carry — useful on their own — and turning export on is one variable.
+  // With no exporter, spans are only their ids: every request still has a trace id, which log lines
+  // and Kafka messages (traceparent) carry — useful on their own — and turning export on is one
+  // variable; building whole spans for nobody cost ~40 µs per LOMS call.
   const url = config.endpoint ? `${config.endpoint.replace(/\/+$/, "")}/v1/traces` : undefined;
+  if (!url) {
+    trace.setGlobalTracerProvider(new IdsOnlyTracerProvider());
+    logger.info({ otlp: "off" }, "tracing");
+    return { exporting: false, shutdown: async () => {} };
+  }
   const provider = new TracerProvider({
     resource: resourceFromAttributes({
       ...config.resourceAttributes,
@@ -123,19 +130,17 @@ export function startTracing(config: TracingConfig, service: string, logger: Log
       // Tells apart the processes of one service (three notifiers, two LOMS) in a trace viewer.
       "service.instance.id": config.resourceAttributes["service.instance.id"] ?? randomUUID(),
     }),
-    spanProcessors: url
-      ? [
-          new BatchSpanProcessor({
-            exporter: new OTLPTraceExporter({ url }),
-            scheduledDelayMillis: config.batchDelayMs,
-          }),
-        ]
-      : [],
+    spanProcessors: [
+      new BatchSpanProcessor({
+        exporter: new OTLPTraceExporter({ url }),
+        scheduledDelayMillis: config.batchDelayMs,
+      }),
+    ],
   });
   trace.setGlobalTracerProvider(provider);
-  logger.info({ otlp: url ?? "off" }, "tracing");
+  logger.info({ otlp: url }, "tracing");
   return {
-    exporting: url !== undefined,
+    exporting: true,
     async shutdown() {
       await provider.shutdown().catch((err: unknown) => logger.warn({ err }, "flushing spans failed"));
     },
