@@ -3,7 +3,8 @@
 // cache, rate limiter). Checks that every cart response is 200 and, counted AT PRODUCTS, that no
 // 1-second window ever held more than 10 product calls. Writes bench/results/cart-load.md.
 import { cpus } from "node:os";
-import { spawnService, startRedis } from "@route256/platform";
+import { startRedis } from "@route256/testkit/redis-server";
+import { spawnService } from "@route256/testkit/spawn-service";
 
 const LATENCY_MS = 600;
 const SKUS = [

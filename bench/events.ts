@@ -11,7 +11,10 @@ import {
   MessagesStreamModes,
   stringDeserializers,
 } from "@platformatic/kafka";
-import { spawnService, startKafka, startPgCluster, startRedis } from "@route256/platform";
+import { startKafka } from "@route256/testkit/kafka";
+import { startPgCluster } from "@route256/testkit/pg-cluster";
+import { startRedis } from "@route256/testkit/redis-server";
+import { spawnService } from "@route256/testkit/spawn-service";
 import postgres from "postgres";
 import { lomsEnv } from "../loms/test/postgres/support.ts";
 

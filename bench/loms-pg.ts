@@ -7,7 +7,7 @@
 // exactly the units of the OK answers. Results: bench/results/loms-pg.md. Takes about 8 minutes
 // (BENCH_SECONDS=10 per scenario).
 import { cpus, loadavg } from "node:os";
-import { type SpawnedService, spawnService } from "@route256/platform";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { type RawSql, rawSql } from "../loms/test/postgres/support.ts";
 import { autocannon, type ClosedLoad, CONCURRENCY, grpcLoad, type Load, root, run, SECONDS } from "./load.ts";
 import { onePrimary, type Setup, twoShards } from "./pg-setups.ts";

@@ -4,7 +4,7 @@
 // StocksInfo) and records a CPU profile over the load (POST /debug/cpu). Prints the functions with
 // the most self time, grouped by package, and where the .cpuprofile was written (open it in Chrome
 // DevTools or speedscope).
-import { spawnService } from "@route256/platform";
+import { spawnService } from "@route256/testkit/spawn-service";
 import { rawSql } from "../loms/test/postgres/support.ts";
 import { grpcLoad, SECONDS } from "./load.ts";
 import { onePrimary } from "./pg-setups.ts";

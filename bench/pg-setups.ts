@@ -1,5 +1,5 @@
 // The PostgreSQL setups the LOMS benchmarks run on, each started fresh (durable: fsync on).
-import { startPgCluster, type TestPgCluster } from "@route256/platform";
+import { startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
 import { lomsEnv } from "../loms/test/postgres/support.ts";
 
 export interface Setup {

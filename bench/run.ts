@@ -3,7 +3,8 @@
 // bench/grpc-load.ts for gRPC over h2c. Concurrency 50, 10 s per scenario (BENCH_SECONDS to change).
 // Results go to bench/results/<service>.md, the latest run replacing the previous one.
 import { cpus } from "node:os";
-import { spawnService, startOtlpReceiver } from "@route256/platform";
+import { startOtlpReceiver } from "@route256/testkit/otlp-receiver";
+import { spawnService } from "@route256/testkit/spawn-service";
 import { autocannon, CONCURRENCY, grpcLoad, root, run, SECONDS } from "./load.ts";
 import { benchServer, serverReport } from "./server.ts";
 

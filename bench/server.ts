@@ -3,7 +3,8 @@
 // (h2c), beside a bare Bun.serve answering fixed JSON in the same run: the ceiling. The figure that
 // holds on a shared 2-core machine is the server's CPU per request, read from /proc over the run:
 // the whole process (utime+stime) and its main JS thread alone. Two rounds, interleaved.
-import { freePort, spawnService } from "@route256/platform";
+import { freePort } from "@route256/testkit/ports";
+import { spawnService } from "@route256/testkit/spawn-service";
 import { autocannon, grpcLoad, type Load, root } from "./load.ts";
 import { processTicks, TICKS_PER_SECOND, threadTicks } from "./proc-cpu.ts";
 

@@ -10,8 +10,8 @@
 //           Carts and the catalog live in memory: every start is fresh for them anyway.
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
+import { resolveLogFormat } from "@route256/platform/logger";
 import type { Subprocess } from "bun";
-import { resolveLogFormat } from "../platform/src/logger.ts";
 
 const USAGE = "usage: just dev [--fresh]";
 const args = process.argv.slice(2);

@@ -1,18 +1,13 @@
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  clientTraceInterceptor,
-  createLocalLimiter,
-  createLogger,
-  createRedisLimiter,
-  createRpcMetrics,
-  type Logger,
-  type OnePortOptions,
-  type RateLimiter,
-  type RunningServer,
-  rateLimitInterceptor,
-  retryInterceptor,
-  serveOnePort,
-} from "@route256/platform";
+import { retryInterceptor } from "@route256/platform/connect/retry-interceptor";
+import { createLogger, type Logger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { rateLimitInterceptor } from "@route256/platform/ratelimit/interceptor";
+import type { RateLimiter } from "@route256/platform/ratelimit/limiter";
+import { createLocalLimiter } from "@route256/platform/ratelimit/local-limiter";
+import { createRedisLimiter } from "@route256/platform/ratelimit/redis-limiter";
+import { type OnePortOptions, type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
+import { clientTraceInterceptor } from "@route256/platform/tracing/connect";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { Counter, Histogram } from "prom-client";

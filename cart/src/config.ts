@@ -1,4 +1,4 @@
-import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
+import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform/config";
 import { z } from "zod";
 
 /** Base URLs of services cart calls: http(s) only ("localhost:8082" would parse as a scheme). */

@@ -5,7 +5,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { runCommand } from "@route256/platform/testing/run-script.ts";
+import { runCommand } from "@route256/testkit/run-script";
 import Ajv2020 from "ajv/dist/2020";
 import { loadLomsConfig } from "../../loms/src/config.ts";
 import {

@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "@route256/platform/testing/run-script.ts";
+import { runCommand } from "@route256/testkit/run-script";
 
 const SCRIPT = join(import.meta.dir, "../../scripts/full-stack.sh");
 

@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { runCommand } from "@route256/platform/testing/run-script.ts";
+import { runCommand } from "@route256/testkit/run-script";
 import { TOPICS } from "../../scripts/kafka/create-topics.ts";
 import { codeOf, isWorkspace, LOADERS, ROOT, read, sources, unreadVariables } from "./support/code.ts";
 import { crdSchemas, strict, writeForKubeconform } from "./support/crd-schemas.ts";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runCommand } from "@route256/platform/testing/run-script.ts";
+import { runCommand } from "@route256/testkit/run-script";
 import { type Stack, startStack } from "../../cart/test/e2e/stack.ts";
 
 const SCHEMATHESIS = join(import.meta.dir, "../../.tools/schemathesis/bin/schemathesis");

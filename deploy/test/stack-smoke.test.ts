@@ -9,7 +9,8 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type OtlpReceiver, type ReceivedSpan, runCommand, startOtlpReceiver } from "@route256/platform";
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "@route256/testkit/otlp-receiver";
+import { runCommand } from "@route256/testkit/run-script";
 import { parseHttpFile, runHttpFile } from "../../http/test/http-file.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

@@ -1,6 +1,6 @@
 // `just migrate`: applies sql/migrations to every primary LOMS is configured for (LOMS_PG_PRIMARIES),
 // exactly as LOMS does on start. Prints what it applied.
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { connectPostgres } from "../src/adapters/postgres/connect.ts";
 import { migrate } from "../src/adapters/postgres/migrate.ts";
 import { loadLomsConfig } from "../src/config.ts";

@@ -1,11 +1,6 @@
-import {
-  createLogger,
-  createRpcMetrics,
-  type Logger,
-  type OnePortOptions,
-  type RunningServer,
-  serveOnePort,
-} from "@route256/platform";
+import { createLogger, type Logger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { type OnePortOptions, type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";

@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import { InProcessBus } from "./adapters/events/in-process-bus.ts";
 import { KafkaEventPublisher } from "./adapters/events/kafka-publisher.ts";
 import { startPaymentsConsumer } from "./adapters/events/payments-consumer.ts";

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { type RunningLoms, startLoms } from "../src/app.ts";
 import { loadLomsConfig } from "../src/config.ts";

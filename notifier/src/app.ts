@@ -1,10 +1,6 @@
-import {
-  createLogger,
-  createRpcMetrics,
-  type Logger,
-  type RunningServer,
-  serveOnePort,
-} from "@route256/platform";
+import { createLogger, type Logger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { MemoryDedupeStore } from "./adapters/memory-dedupe.ts";
 import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "./adapters/redis.ts";

@@ -1,11 +1,6 @@
 import { hostname } from "node:os";
-import {
-  type ConsumerGroupSettings,
-  envVar,
-  parseEnv,
-  type ServerConfig,
-  serverEnv,
-} from "@route256/platform";
+import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform/config";
+import type { ConsumerGroupSettings } from "@route256/platform/kafka/consumer-loop";
 import { z } from "zod";
 import { DEFAULT_DEDUPE_TTL_SECONDS } from "./service/ports.ts";
 

@@ -1,4 +1,5 @@
-import { createLogger, type ServerConfig } from "@route256/platform";
+import type { ServerConfig } from "@route256/platform/config";
+import { createLogger } from "@route256/platform/logger";
 import { MemoryDedupeStore } from "./adapters/memory-dedupe.ts";
 import type { OrderEvent } from "./domain/order-event.ts";
 import { createNotificationHandler } from "./service/handler.ts";

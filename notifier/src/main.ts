@@ -1,10 +1,6 @@
-import {
-  closeOnSignal,
-  createLogger,
-  loadTracingConfig,
-  resolveLogFormat,
-  startTracing,
-} from "@route256/platform";
+import { createLogger, resolveLogFormat } from "@route256/platform/logger";
+import { closeOnSignal } from "@route256/platform/server/shutdown";
+import { loadTracingConfig, startTracing } from "@route256/platform/tracing/setup";
 import pino from "pino";
 import { startNotifier } from "./app.ts";
 import { loadNotifierConfig } from "./config.ts";

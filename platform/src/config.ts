@@ -1,6 +1,6 @@
 import { z } from "zod";
+import { DEFAULT_LIMITS, type HttpLimits } from "./limits.ts";
 import type { LogFormat } from "./logger.ts";
-import { DEFAULT_LIMITS, type HttpLimits } from "./server/limits.ts";
 
 type Env = Record<string, string | undefined>;
 

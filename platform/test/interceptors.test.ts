@@ -7,13 +7,13 @@ import {
   type Interceptor,
 } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { serverInterceptors } from "../src/connect/interceptors.ts";
 import { observeInterceptor } from "../src/connect/observe-interceptor.ts";
 import { DomainError } from "../src/errors/domain-error.ts";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics, type RpcMetrics } from "../src/metrics.ts";
-import { newRequestInfo, type RequestInfo, requestInfoKey } from "../src/server/request-info.ts";
-import { rejectionOf } from "../src/testing/helpers.ts";
+import { newRequestInfo, type RequestInfo, requestInfoKey } from "../src/request-info.ts";
 import { LogCapture } from "./support/log-capture.ts";
 import { SKU, type TestProducts, testProducts } from "./support/test-products.ts";
 

@@ -11,7 +11,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from "@platformatic/kafka";
-import { startKafka, type TestKafka } from "../src/testing/kafka.ts";
+import { startKafka, type TestKafka } from "@route256/testkit/kafka";
 
 // A real Apache Kafka broker (scripts/kafka-local.sh, as `just infra up` runs it) with the settings the
 // services use: an idempotent, keyed producer and a consumer group that commits by hand after processing.

@@ -10,11 +10,11 @@ import {
 } from "@connectrpc/connect-node";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { DomainError } from "../src/errors/domain-error.ts";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics, type RpcMetrics } from "../src/metrics.ts";
 import { type RunningServer, serveOnePort } from "../src/server/one-port.ts";
-import { rejectionOf } from "../src/testing/helpers.ts";
 import type { Json } from "./support/json.ts";
 import { LogCapture } from "./support/log-capture.ts";
 import { RawHttp1 } from "./support/raw-http.ts";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { eventually } from "@route256/testkit/helpers";
+import { pgReady, startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
 import postgres from "postgres";
-import { eventually } from "../src/testing/helpers.ts";
-import { pgReady, startPgCluster, type TestPgCluster } from "../src/testing/pg-cluster.ts";
 
 // The LOMS topology for real (scripts/pg-cluster.sh, as `just infra up` runs it, but fsync off):
 // 2 shards, each a primary and a synchronous streaming replica (synchronous_commit = remote_apply).

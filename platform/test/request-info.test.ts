@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { attachRequestInfo, newRequestInfo, requestInfoOf } from "../src/server/request-info.ts";
+import { attachRequestInfo, newRequestInfo, requestInfoOf } from "../src/request-info.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { context, propagation, trace } from "@opentelemetry/api";
+import { type OtlpReceiver, startOtlpReceiver } from "@route256/testkit/otlp-receiver";
 import { createLogger } from "../src/logger.ts";
-import { type OtlpReceiver, startOtlpReceiver } from "../src/testing/otlp-receiver.ts";
 import { activeTraceparent, inSpan } from "../src/tracing/context.ts";
 import { loadTracingConfig, startTracing } from "../src/tracing/setup.ts";
 import { LogCapture } from "./support/log-capture.ts";

@@ -4,10 +4,10 @@ import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect
 import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { recordSpans, type SpanRecorder } from "@route256/testkit/span-recorder";
 import { createLogger } from "../src/logger.ts";
 import { createRpcMetrics } from "../src/metrics.ts";
 import { type RunningServer, serveOnePort } from "../src/server/one-port.ts";
-import { recordSpans, type SpanRecorder } from "../src/testing/span-recorder.ts";
 import { clientTraceInterceptor } from "../src/tracing/connect.ts";
 import { activeTraceparent, contextFrom, inSpan } from "../src/tracing/context.ts";
 import { inConsumerSpan } from "../src/tracing/messaging.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { until } from "@route256/testkit/helpers";
 import { mapPool } from "../src/concurrency/worker-pool.ts";
-import { until } from "../src/testing/helpers.ts";
 
 describe("mapPool", () => {
   test("returns results in input order whatever order the calls finish in", async () => {

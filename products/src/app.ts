@@ -1,13 +1,8 @@
 import type { Interceptor } from "@connectrpc/connect";
-import {
-  createLogger,
-  createRpcMetrics,
-  type Logger,
-  type OnePortOptions,
-  type RestFailure,
-  type RunningServer,
-  serveOnePort,
-} from "@route256/platform";
+import type { RestFailure } from "@route256/platform/http/rest-errors";
+import { createLogger, type Logger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { type OnePortOptions, type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Catalog } from "./catalog/catalog.ts";

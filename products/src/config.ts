@@ -1,4 +1,4 @@
-import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform";
+import { envVar, parseEnv, type ServerConfig, serverEnv } from "@route256/platform/config";
 import { z } from "zod";
 
 const productsEnv = z.object({

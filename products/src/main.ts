@@ -1,4 +1,6 @@
-import { createLogger, loadTracingConfig, runWorkers, startTracing } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { runWorkers } from "@route256/platform/server/workers";
+import { loadTracingConfig, startTracing } from "@route256/platform/tracing/setup";
 import { startProducts } from "./app.ts";
 import { loadProductsConfig } from "./config.ts";
 

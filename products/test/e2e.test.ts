@@ -7,8 +7,8 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { type SpawnedService, spawnService } from "@route256/platform";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { ABSENT_SKUS, KNOWN_PRODUCTS } from "../src/catalog/generate.ts";
 
 const TOKEN = { "x-api-key": "testToken" };

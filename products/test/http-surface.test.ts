@@ -1,7 +1,10 @@
 // The products service's HTTP surface in process (onePortInProcess over app.ts's productsSurface):
 // the course's REST contract and Connect JSON, with their errors — no server, no socket.
 import { describe, expect, test } from "bun:test";
-import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { onePortInProcess } from "@route256/platform/server/one-port";
+import { connectErrorOf } from "@route256/testkit/helpers";
 import { loadCatalog, productsSurface } from "../src/app.ts";
 
 const handle = onePortInProcess({

@@ -4,7 +4,9 @@
 import { afterEach, describe, expect, jest, test } from "bun:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { onePortInProcess } from "@route256/platform/server/one-port";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { loadCatalog, productsSurface, startProducts } from "../src/app.ts";
 import type { ProductsConfig } from "../src/config.ts";

@@ -5,7 +5,8 @@
 // grpcurl comes from scripts/ensure-grpcurl.sh (`just test-deps`), buf from npm ci.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
-import { freePort, type SpawnedService, spawnService } from "@route256/platform";
+import { freePort } from "@route256/testkit/ports";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { type Stack, startStack } from "../../cart/test/e2e/stack.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;

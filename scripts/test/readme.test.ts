@@ -15,7 +15,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, runCommand, runCommandStreams } from "@route256/platform";
+import { freePort } from "@route256/testkit/ports";
+import { runCommand, runCommandStreams } from "@route256/testkit/run-script";
 import type { Subprocess } from "bun";
 import { type Example, matches, parseExamples } from "./readme-examples.ts";
 

@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 
 export class CartEmptyError extends DomainError {
   constructor(readonly userId: bigint) {

@@ -1,4 +1,4 @@
-import { mapPool } from "@route256/platform";
+import { mapPool } from "@route256/platform/concurrency/worker-pool";
 import type { CartView } from "../domain/cart.ts";
 import { CartEmptyError, UnknownProductError } from "../domain/errors.ts";
 import type { CartDeps } from "./ports.ts";

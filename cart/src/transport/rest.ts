@@ -1,14 +1,9 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import {
-  forwardedCallOptions,
-  jsonWithBigints,
-  parseInt64,
-  protoIntegerField,
-  type RestFailure,
-  rawJsonBody,
-  singleValuedQuery,
-  strictJsonObject,
-} from "@route256/platform";
+import { forwardedCallOptions } from "@route256/platform/http/forward";
+import { jsonWithBigints, strictJsonObject } from "@route256/platform/http/json";
+import { parseInt64, singleValuedQuery } from "@route256/platform/http/params";
+import type { RestFailure } from "@route256/platform/http/rest-errors";
+import { protoIntegerField, rawJsonBody } from "@route256/platform/http/rest-schema";
 import { AddItemRequestSchema, CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { Elysia, t } from "elysia";

@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { eventually } from "@route256/platform";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
+import { eventually } from "@route256/testkit/helpers";
 import { type Stack, startStack } from "./stack.ts";
 
 let stack: Stack;

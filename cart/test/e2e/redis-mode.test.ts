@@ -1,7 +1,8 @@
 // cart with CART_STORAGE=redis against a real redis-server: two instances share carts (as behind a
 // load balancer), and a restarted instance still finds them.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type SpawnedService, spawnService, startRedis, type TestRedis } from "@route256/platform";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 
 let redis: TestRedis;
 let products: SpawnedService;

@@ -1,4 +1,4 @@
-import { type SpawnedService, spawnService } from "@route256/platform";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 
 export interface Stack {
   products: SpawnedService;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { startRedis, type TestRedis } from "@route256/platform";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import { RedisCartRepository } from "../../src/adapters/redis/redis-carts.ts";
 import { aLine } from "../support/builders.ts";

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createLogger, startRedis, type TestRedis } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { RedisProductCache } from "../../src/adapters/products/product-cache.ts";
 import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import { connectCartRedis } from "../../src/adapters/redis/client.ts";

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { createLogger, eventually, startRedis, type TestRedis } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { eventually } from "@route256/testkit/helpers";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { RedisProductCache } from "../../src/adapters/products/product-cache.ts";
 import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import type { Product } from "../../src/domain/cart.ts";

@@ -1,6 +1,7 @@
 import { expect } from "bun:test";
 import { Code } from "@connectrpc/connect";
-import { DomainError, toConnectError } from "@route256/platform";
+import { toConnectError } from "@route256/platform/errors/codes";
+import { DomainError } from "@route256/platform/errors/domain-error";
 
 /**
  * What a failed dependency call looks like to cart's callers (adapters/downstream-error.ts): a

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { until } from "@route256/platform";
+import { until } from "@route256/testkit/helpers";
 import { CachedProductCatalog } from "../../src/adapters/products/cached-catalog.ts";
 import { MemoryProductCache } from "../../src/adapters/products/product-cache.ts";
 import { withProductsToken } from "../../src/adapters/products/token.ts";

@@ -1,13 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
-import {
-  createLocalLimiter,
-  rateLimitInterceptor,
-  rejectionOf,
-  retryInterceptor,
-  until,
-} from "@route256/platform";
+import { retryInterceptor } from "@route256/platform/connect/retry-interceptor";
+import { rateLimitInterceptor } from "@route256/platform/ratelimit/interceptor";
+import { createLocalLimiter } from "@route256/platform/ratelimit/local-limiter";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { ConnectProductCatalog } from "../../src/adapters/products/connect-products.ts";
 import {
   acceptProductsToken,

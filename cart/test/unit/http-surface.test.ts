@@ -1,8 +1,11 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
-import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { onePortInProcess } from "@route256/platform/server/one-port";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
+import { connectErrorOf } from "@route256/testkit/helpers";
 import { MemoryCartRepository } from "../../src/adapters/memory/memory-carts.ts";
 import { cartSurface } from "../../src/app.ts";
 import type { CartDeps } from "../../src/service/ports.ts";

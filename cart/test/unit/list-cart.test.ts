@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rejectionOf, until } from "@route256/platform";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import { CartEmptyError, UnknownProductError } from "../../src/domain/errors.ts";
 import { addItem } from "../../src/service/add-item.ts";

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createRouterTransport } from "@connectrpc/connect";
-import { rejectionOf, until } from "@route256/platform";
 import { type OrderCreateRequest, OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { LomsClient } from "../../src/adapters/loms/loms-client.ts";
 import { expectDownstreamFailure } from "../support/async.ts";
 import { aLine, aSignal, BOOK, COOK, USER } from "../support/builders.ts";

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { DomainError, type ErrorKind, restFailure } from "@route256/platform";
+import { DomainError, type ErrorKind } from "@route256/platform/errors/domain-error";
+import { restFailure } from "@route256/platform/http/rest-errors";
 import {
   CartEmptyError,
   CheckoutRejectedError,

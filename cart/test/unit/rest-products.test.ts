@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { rejectionOf, until } from "@route256/platform";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { RestProductCatalog } from "../../src/adapters/products/rest-products.ts";
 import { withProductsToken } from "../../src/adapters/products/token.ts";
 import type { Product } from "../../src/domain/cart.ts";

@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import type { OrderStatus } from "./order.ts";
 
 export class OrderNotFoundError extends DomainError {

@@ -1,4 +1,5 @@
-import { bySku, DomainError } from "@route256/platform";
+import { bySku } from "@route256/platform/compare";
+import { DomainError } from "@route256/platform/errors/domain-error";
 
 /** Order statuses exactly as they travel on the wire. */
 export const OrderStatus = {

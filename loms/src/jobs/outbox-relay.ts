@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import type { EventPublisher, OutboxSource } from "../service/ports.ts";
 import { type BackgroundJob, startPeriodicJob } from "./periodic-job.ts";
 

@@ -1,4 +1,5 @@
-import { type Logger, untraced } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
+import { untraced } from "@route256/platform/tracing/context";
 
 export interface BackgroundJob {
   /** Waits for a run in progress to finish, then stops. */

@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import type { LomsDeps } from "../service/ports.ts";
 import { REPAIR_GRACE_MS, repairOrders } from "../service/repair-order.ts";
 import { type BackgroundJob, startPeriodicJob } from "./periodic-job.ts";

@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import { orderCancel } from "./order-cancel.ts";
 import { orderPay } from "./order-pay.ts";
 import type { LomsDeps } from "./ports.ts";

@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import { oneByOne, walkClaims } from "./claim-loop.ts";
 import { orderCancel } from "./order-cancel.ts";
 import type { LomsDeps } from "./ports.ts";

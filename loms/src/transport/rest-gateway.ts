@@ -1,5 +1,5 @@
 import type { Transport } from "@connectrpc/connect";
-import { grpcGateway } from "@route256/platform";
+import { grpcGateway } from "@route256/platform/http/gateway";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
 

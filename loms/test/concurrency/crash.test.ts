@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import type { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { type Order, type OrderItem, OrderStatus } from "../../src/domain/order.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import { InsufficientStockError } from "../../src/domain/errors.ts";
 import { OrderStatus } from "../../src/domain/order.ts";
 import { orderCreate } from "../../src/service/order-create.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import type { OrderItem } from "../../src/domain/order.ts";
 import { OrderStatus } from "../../src/domain/order.ts";

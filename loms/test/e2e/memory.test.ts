@@ -1,6 +1,6 @@
 // The LOMS e2e suites against LOMS started as a process with in-memory storage.
 import { afterAll, beforeAll, expect } from "bun:test";
-import { type SpawnedService, spawnService } from "@route256/platform";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { grpcSuite } from "./suites/grpc.ts";
 import { restGatewaySuite } from "./suites/rest-gateway.ts";
 

@@ -1,7 +1,8 @@
 // The same LOMS e2e suites with LOMS on the PostgreSQL cluster: 2 shards, each a primary with a
 // synchronous streaming replica, started for this file by the project's own script.
 import { afterAll, beforeAll, expect } from "bun:test";
-import { type SpawnedService, spawnService, startPgCluster, type TestPgCluster } from "@route256/platform";
+import { startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { grpcSuite } from "./suites/grpc.ts";
 import { restGatewaySuite } from "./suites/rest-gateway.ts";
 

@@ -11,9 +11,10 @@ import {
   createGrpcTransport,
   createGrpcWebTransport,
 } from "@connectrpc/connect-node";
-import { createLogger, type TestPgCluster } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
+import type { TestPgCluster } from "@route256/testkit/pg-cluster";
 import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "../../src/adapters/memory/memory-stocks.ts";
 import { type LomsStorage, type RunningLoms, startLoms } from "../../src/app.ts";

@@ -1,14 +1,9 @@
 // LOMS on the PostgreSQL cluster publishing through its outbox to a real Kafka broker, and
 // consuming payment results: the SPEC's event contract, end to end.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-  type SpawnedService,
-  spawnService,
-  startKafka,
-  startPgCluster,
-  type TestKafka,
-  type TestPgCluster,
-} from "@route256/platform";
+import { startKafka, type TestKafka } from "@route256/testkit/kafka";
+import { startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { lomsEnv } from "../postgres/support.ts";
 import { eventually, paymentsProducer, watchOrderEvents } from "./support.ts";
 

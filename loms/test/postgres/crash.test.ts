@@ -5,7 +5,7 @@
 // stock reserved for an order that never appeared.
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { seededRandom } from "@route256/platform";
+import { seededRandom } from "@route256/platform/random";
 import { pick, randomInt } from "../support/prng.ts";
 import {
   countByStatus,

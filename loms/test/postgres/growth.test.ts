@@ -5,7 +5,8 @@
 // outbox relay — and new orders spread over all three shards. Nothing is moved: an order id names its
 // shard in its last digit, whatever the shard count (loms/src/adapters/postgres/sharding.ts).
 import { describe, expect, test } from "bun:test";
-import { type SpawnedService, startPgCluster } from "@route256/platform";
+import { startPgCluster } from "@route256/testkit/pg-cluster";
+import type { SpawnedService } from "@route256/testkit/spawn-service";
 import {
   invariantViolations,
   type LomsClients,

@@ -2,7 +2,9 @@
 // transaction's span, the outbox row keeping the request's trace context, and the db_* metrics.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { SpanKind } from "@opentelemetry/api";
-import { inSpan, recordSpans, type SpanRecorder, type TestPgCluster, untraced } from "@route256/platform";
+import { inSpan, untraced } from "@route256/platform/tracing/context";
+import type { TestPgCluster } from "@route256/testkit/pg-cluster";
+import { recordSpans, type SpanRecorder } from "@route256/testkit/span-recorder";
 import { Registry } from "prom-client";
 import type { PostgresStorage } from "../../src/adapters/postgres/storage.ts";
 import type { OrderEvent } from "../../src/domain/order-event.ts";

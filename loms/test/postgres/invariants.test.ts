@@ -2,7 +2,9 @@
 // cluster and called over native gRPC; the stock and the orders are checked straight in the databases.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { type SpawnedService, seededRandom, spawnService, type TestPgCluster } from "@route256/platform";
+import { seededRandom } from "@route256/platform/random";
+import type { TestPgCluster } from "@route256/testkit/pg-cluster";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { pick, randomInt } from "../support/prng.ts";
 import {
   availableIn,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type SpawnedService, spawnService } from "@route256/platform";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import { fixtureOf, lomsClients } from "./support.ts";
 
 /** A fresh PGlite directory is initialized on first start (several seconds, lots of memory). */

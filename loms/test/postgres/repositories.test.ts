@@ -3,7 +3,7 @@
 // and a synchronous streaming replica.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import type { TestPgCluster } from "@route256/platform";
+import type { TestPgCluster } from "@route256/testkit/pg-cluster";
 import { migrate, readMigrations } from "../../src/adapters/postgres/migrate.ts";
 import type { PostgresStorage } from "../../src/adapters/postgres/storage.ts";
 import type { Order, OrderItem, OrderStatus } from "../../src/domain/order.ts";

@@ -4,15 +4,11 @@
 import { afterAll, beforeAll } from "bun:test";
 import { type Client, Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import {
-  createLogger,
-  type SpawnedService,
-  spawnService,
-  startPgCluster,
-  type TestPgCluster,
-} from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { OrderService } from "@route256/proto/loms/v1/order_pb.ts";
 import { StockService } from "@route256/proto/loms/v1/stock_pb.ts";
+import { startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import postgres from "postgres";
 import type { Registry } from "prom-client";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";

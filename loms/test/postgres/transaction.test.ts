@@ -2,7 +2,7 @@
 // postgres.js begin's promises (commit on success, rollback on any error, a failed statement the
 // body swallowed is an error at COMMIT, the connection back in the pool afterwards).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startPgCluster, type TestPgCluster } from "@route256/platform";
+import { startPgCluster, type TestPgCluster } from "@route256/testkit/pg-cluster";
 import { Registry } from "prom-client";
 import { connectPostgres, type Sql } from "../../src/adapters/postgres/connect.ts";
 import { createDbMetrics, instrumentSql } from "../../src/adapters/postgres/instrument.ts";

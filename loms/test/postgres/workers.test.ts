@@ -2,7 +2,8 @@
 // other on /metrics, run the background jobs side by side without doing any order twice, and drain
 // together on SIGTERM. (platform/src/server/workers.ts)
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type SpawnedService, spawnService, type TestPgCluster } from "@route256/platform";
+import type { TestPgCluster } from "@route256/testkit/pg-cluster";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import {
   CLUSTER_TIMEOUT_MS,
   countByStatus,

@@ -1,4 +1,4 @@
-import { rejectionOf } from "@route256/platform";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { MemoryOrderRepository } from "../../src/adapters/memory/memory-orders.ts";
 import { MemoryStockRepository } from "../../src/adapters/memory/memory-stocks.ts";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";

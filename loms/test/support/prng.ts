@@ -1,4 +1,4 @@
-export { seededRandom } from "@route256/platform";
+export { seededRandom } from "@route256/platform/random";
 
 /** An integer in [min, max]. */
 export function randomInt(random: () => number, min: number, max: number): number {

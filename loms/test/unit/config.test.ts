@@ -1,5 +1,5 @@
 import { describe, expect, setSystemTime, test } from "bun:test";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { loadLomsConfig } from "../../src/config.ts";
 import { orderCreate } from "../../src/service/order-create.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { loadLomsConfig } from "../../src/config.ts";
 import type { OrderEvent } from "../../src/domain/order-event.ts";
 import { openEvents } from "../../src/events.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { OrderStatus } from "../../src/domain/order.ts";
 import { startExpiryJob } from "../../src/jobs/expiry-job.ts";

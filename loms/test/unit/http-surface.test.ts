@@ -2,7 +2,10 @@
 // socket), wired as app.ts wires it (lomsSurface) over memory repositories: every row of SPEC.md's
 // LOMS table through the REST gateway, and Connect JSON with its error mapping.
 import { describe, expect, test } from "bun:test";
-import { connectErrorOf, createLogger, createRpcMetrics, onePortInProcess } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
+import { createRpcMetrics } from "@route256/platform/metrics";
+import { onePortInProcess } from "@route256/platform/server/one-port";
+import { connectErrorOf } from "@route256/testkit/helpers";
 import { lomsSurface } from "../../src/app.ts";
 import { restGatewaySuite } from "../e2e/suites/rest-gateway.ts";
 import { memoryLoms, stockRow } from "../support/loms.ts";

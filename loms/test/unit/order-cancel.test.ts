@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rejectionOf } from "@route256/platform";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import { OrderNotFoundError, OrderStatusError } from "../../src/domain/errors.ts";
 import { OrderStatus } from "../../src/domain/order.ts";

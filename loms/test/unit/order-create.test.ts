@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { DomainError, rejectionOf } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { STOCK_FIXTURE } from "../../src/adapters/memory/stock-fixture.ts";
 import {
   InsufficientStockError,

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { rejectionOf } from "@route256/platform";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { OrderNotFoundError } from "../../src/domain/errors.ts";
 import { type Order, OrderStatus } from "../../src/domain/order.ts";
 import { orderCreate } from "../../src/service/order-create.ts";

@@ -1,7 +1,7 @@
 // startPeriodicJob on the fake clock: time moves only when a test advances it, so "six intervals
 // passed" means six runs exactly — no real sleeps, nothing that a loaded machine can make late.
 import { afterEach, beforeEach, describe, expect, jest, test } from "bun:test";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { startPeriodicJob } from "../../src/jobs/periodic-job.ts";
 
 const INTERVAL = 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createLogger } from "@route256/platform";
+import { createLogger } from "@route256/platform/logger";
 import { OrderStatus } from "../../src/domain/order.ts";
 import { startRepairJob } from "../../src/jobs/repair-job.ts";
 import { REPAIR_GRACE_MS } from "../../src/service/repair-order.ts";

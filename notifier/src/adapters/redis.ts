@@ -1,4 +1,5 @@
-import { abortableSleep, type Logger } from "@route256/platform";
+import { abortableSleep } from "@route256/platform/concurrency/sleep";
+import type { Logger } from "@route256/platform/logger";
 import { createClient } from "redis";
 
 export type RedisClient = ReturnType<typeof createClient>;

@@ -1,4 +1,5 @@
-import { type Logger, type RunningConsumerLoop, startConsumerLoop } from "@route256/platform";
+import { type RunningConsumerLoop, startConsumerLoop } from "@route256/platform/kafka/consumer-loop";
+import type { Logger } from "@route256/platform/logger";
 import type { NotifierConfig } from "../config.ts";
 import type { NotificationHandler } from "../service/ports.ts";
 import { startLagMeter } from "./lag.ts";

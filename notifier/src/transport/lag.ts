@@ -1,5 +1,6 @@
 import { type Consumer, ListOffsetTimestamps } from "@platformatic/kafka";
-import { assignedPartitions, type Logger } from "@route256/platform";
+import { assignedPartitions } from "@route256/platform/kafka/owned-commit";
+import type { Logger } from "@route256/platform/logger";
 import type { Gauge } from "prom-client";
 
 type KafkaConsumer = Consumer<string, string, string, string>;

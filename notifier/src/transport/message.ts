@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import type { NotificationHandler } from "../service/ports.ts";
 import type { EventResult } from "./metrics.ts";
 import { MalformedEventError, parseOrderEvent } from "./parse-event.ts";

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { Admin } from "@platformatic/kafka";
-import { startKafka, startRedis, type TestKafka, type TestRedis } from "@route256/platform";
+import { startKafka, type TestKafka } from "@route256/testkit/kafka";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { createClient } from "redis";
 import { eventually } from "../support/async.ts";
 import { expectEachPrintedOnceInOrder, printedCount, printedLines } from "../support/check.ts";

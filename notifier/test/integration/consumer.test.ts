@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { startKafka, type TestKafka } from "@route256/platform";
+import { startKafka, type TestKafka } from "@route256/testkit/kafka";
 import { Registry } from "prom-client";
 import { MemoryDedupeStore } from "../../src/adapters/memory-dedupe.ts";
 import { createNotificationHandler } from "../../src/service/handler.ts";

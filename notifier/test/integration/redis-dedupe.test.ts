@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { freePort, startRedis, type TestRedis } from "@route256/platform";
+import { freePort } from "@route256/testkit/ports";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "../../src/adapters/redis.ts";
 import { RedisDedupeStore } from "../../src/adapters/redis-dedupe.ts";
 import { createNotificationHandler } from "../../src/service/handler.ts";

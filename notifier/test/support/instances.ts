@@ -1,4 +1,4 @@
-import { type SpawnedService, spawnService } from "@route256/platform";
+import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
 import type { LogLine } from "./log.ts";
 
 /** One notifier process, started exactly as `just up` starts it. */

@@ -1,4 +1,4 @@
-import { createLogger, type Logger } from "@route256/platform";
+import { createLogger, type Logger } from "@route256/platform/logger";
 
 export interface LogLine {
   level: string;

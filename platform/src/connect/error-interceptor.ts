@@ -1,7 +1,7 @@
 import type { Interceptor } from "@connectrpc/connect";
 import { isUnexpected, toConnectError } from "../errors/codes.ts";
 import type { Logger } from "../logger.ts";
-import { requestInfoKey } from "../server/request-info.ts";
+import { requestInfoKey } from "../request-info.ts";
 
 /**
  * Maps whatever a handler throws to a ConnectError (errors/codes.ts holds the table). Expected

@@ -1,7 +1,7 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import type { RpcMetrics } from "../metrics.ts";
-import { requestInfoKey } from "../server/request-info.ts";
+import { requestInfoKey } from "../request-info.ts";
 
 /**
  * Counts every RPC and times it, labelled with the code the caller finally sees. It sits outermost

@@ -1,4 +1,4 @@
-import type { HttpLimits } from "./limits.ts";
+import type { HttpLimits } from "../limits.ts";
 
 /** A request body that did not arrive within the limits; the caller's fault, answered 408 or 413. */
 export class BodyRefused extends Error {

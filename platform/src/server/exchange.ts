@@ -1,5 +1,5 @@
 import type { Logger } from "../logger.ts";
-import { newRequestInfo, type RequestInfo } from "./request-info.ts";
+import { newRequestInfo, type RequestInfo } from "../request-info.ts";
 
 /** One request/response on either HTTP version, from the server's point of view. */
 export interface Exchange {

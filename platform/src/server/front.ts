@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import * as net from "node:net";
-import type { HttpLimits } from "./limits.ts";
+import type { HttpLimits } from "../limits.ts";
 import { createSniffingListener } from "./sniff.ts";
 
 /** One HTTP/1.1 connection: the client's socket and the loopback hop that carries it to Bun.serve. */

@@ -1,8 +1,8 @@
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { HttpLimits } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import type { Exchange, Exchanges } from "./exchange.ts";
 import type { Front } from "./front.ts";
-import type { HttpLimits } from "./limits.ts";
 import type { RestHandler } from "./rest.ts";
 import { serveRpc } from "./rpc-call.ts";
 import type { HttpAnswer } from "./rpc-protocol.ts";

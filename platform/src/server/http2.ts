@@ -1,10 +1,10 @@
 import * as http2 from "node:http2";
 import { Readable } from "node:stream";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { HttpLimits } from "../limits.ts";
 import type { Logger } from "../logger.ts";
 import { readStream } from "./body.ts";
 import type { Exchanges } from "./exchange.ts";
-import type { HttpLimits } from "./limits.ts";
 import type { RestHandler } from "./rest.ts";
 import { serveRpc } from "./rpc-call.ts";
 import type { HttpAnswer } from "./rpc-protocol.ts";

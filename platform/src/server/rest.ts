@@ -1,10 +1,10 @@
 import { Code } from "@connectrpc/connect";
 import type { AnyElysia } from "elysia";
 import type { RestFailure } from "../http/rest-errors.ts";
+import type { HttpLimits } from "../limits.ts";
+import { attachRequestInfo, type RequestInfo } from "../request-info.ts";
 import { inHttpSpan } from "../tracing/http.ts";
 import { BodyRefused, declaredTooLarge, readBody, tooLarge } from "./body.ts";
-import type { HttpLimits } from "./limits.ts";
-import { attachRequestInfo, type RequestInfo } from "./request-info.ts";
 
 export type RestError = (failure: RestFailure) => { status: number; body: unknown };
 export type RestHandler = (request: Request, info: RequestInfo) => Promise<Response>;

@@ -1,8 +1,8 @@
 import { Code, ConnectError, createContextValues } from "@connectrpc/connect";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
+import type { HttpLimits } from "../limits.ts";
+import { type RequestInfo, requestInfoKey } from "../request-info.ts";
 import { BodyRefused, capped, concat, declaredTooLarge, readBody, tooLarge } from "./body.ts";
-import type { HttpLimits } from "./limits.ts";
-import { type RequestInfo, requestInfoKey } from "./request-info.ts";
 import {
   clientFaultToInvalidArgument,
   type HttpAnswer,

@@ -1,7 +1,7 @@
 import { ConnectError, type Interceptor } from "@connectrpc/connect";
 import { codeToString } from "@connectrpc/connect/protocol-connect";
 import { context, propagation, ROOT_CONTEXT, SpanKind, trace } from "@opentelemetry/api";
-import { requestInfoKey } from "../server/request-info.ts";
+import { requestInfoKey } from "../request-info.ts";
 import { failSpan, headersGetter, inSpan, tracer } from "./context.ts";
 
 /** OpenTelemetry's RPC conventions: `<package.Service>/<Method>`, rpc.* attributes. */

@@ -1,5 +1,5 @@
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
-import type { RequestInfo } from "../server/request-info.ts";
+import type { RequestInfo } from "../request-info.ts";
 import { headersGetter, tracer } from "./context.ts";
 
 // Probes and scrapes every few seconds would bury the traces worth reading.

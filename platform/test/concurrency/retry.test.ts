@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { withRetry } from "../../src/concurrency/retry.ts";
 import { abortableSleep } from "../../src/concurrency/sleep.ts";
 import { retryInterceptor } from "../../src/connect/retry-interceptor.ts";
-import { rejectionOf, until } from "../../src/testing/helpers.ts";
 
 /** An attempt that fails with the given codes in turn, then answers "ok"; counts its calls. */
 function failing(...codes: Code[]) {

@@ -1,6 +1,6 @@
 import { describe, expect, jest, test } from "bun:test";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { SingleFlight } from "../../src/concurrency/single-flight.ts";
-import { rejectionOf, until } from "../../src/testing/helpers.ts";
 
 /**
  * A `run` the test controls: counts its calls, keeps the signal each got, and settles when the test

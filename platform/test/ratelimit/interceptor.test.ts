@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, setSystemTime, test } from "bun:test";
 import { Code, ConnectError, createClient, createRouterTransport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { rejectionOf, until } from "@route256/testkit/helpers";
 import { rateLimitInterceptor, timeoutMsOf } from "../../src/ratelimit/interceptor.ts";
 import type { AcquireOptions, RateLimiter } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
-import { rejectionOf, until } from "../../src/testing/helpers.ts";
 import { type TestProducts, testProducts } from "../support/test-products.ts";
 
 /** A limiter that records what it was asked and lets each call through only when the test says. */

@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, test } from "bun:test";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { rejectionOf } from "@route256/testkit/helpers";
 import { DEFAULT_SPACING_FACTOR, type RateLimiter, spacingMs } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
-import { rejectionOf } from "../../src/testing/helpers.ts";
 import { FakeTime } from "./fake-time.ts";
 
 let time: FakeTime;

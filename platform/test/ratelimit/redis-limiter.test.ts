@@ -7,14 +7,14 @@ import {
   createRouterTransport,
 } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
+import { eventually, rejectionOf } from "@route256/testkit/helpers";
+import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { createClient } from "redis";
 import { createLogger } from "../../src/logger.ts";
 import { rateLimitInterceptor } from "../../src/ratelimit/interceptor.ts";
 import { type RateLimiter, spacingMs, type WaitSource } from "../../src/ratelimit/limiter.ts";
 import { createLocalLimiter } from "../../src/ratelimit/local-limiter.ts";
 import { createRedisLimiter, type RedisScriptClient } from "../../src/ratelimit/redis-limiter.ts";
-import { eventually, rejectionOf } from "../../src/testing/helpers.ts";
-import { startRedis, type TestRedis } from "../../src/testing/redis-server.ts";
 import { LogCapture } from "../support/log-capture.ts";
 
 const RPS = 10;

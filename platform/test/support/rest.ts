@@ -2,7 +2,7 @@ import { createClient, type Transport } from "@connectrpc/connect";
 import { ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Elysia, t } from "elysia";
 import { parseInt64 } from "../../src/http/params.ts";
-import { requestInfoOf } from "../../src/server/request-info.ts";
+import { requestInfoOf } from "../../src/request-info.ts";
 
 /**
  * A REST surface as a service would write one: no error handler of its own (the platform's

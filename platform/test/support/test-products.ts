@@ -1,7 +1,8 @@
 import { create } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext } from "@connectrpc/connect";
 import { type Product, ProductSchema, ProductService } from "@route256/proto/products/v1/products_pb.ts";
-import { DomainError, requestInfoKey } from "../../src/index.ts";
+import { DomainError } from "../../src/errors/domain-error.ts";
+import { requestInfoKey } from "../../src/request-info.ts";
 
 /** Skus with a special behaviour in the test implementation of ProductService. */
 export const SKU = {

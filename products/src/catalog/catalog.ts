@@ -1,4 +1,4 @@
-import { bySku } from "@route256/platform";
+import { bySku } from "@route256/platform/compare";
 import type { Product } from "./product.ts";
 
 /**

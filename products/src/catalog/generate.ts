@@ -1,4 +1,5 @@
-import { bySku, seededRandom } from "@route256/platform";
+import { bySku } from "@route256/platform/compare";
+import { seededRandom } from "@route256/platform/random";
 import type { Product } from "./product.ts";
 
 export const CATALOG_SIZE = 50_000;

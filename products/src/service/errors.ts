@@ -1,4 +1,4 @@
-import { DomainError } from "@route256/platform";
+import { DomainError } from "@route256/platform/errors/domain-error";
 
 /** The message is the course product-service's, which its clients match on. */
 export class ProductNotFoundError extends DomainError {

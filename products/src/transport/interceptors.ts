@@ -1,5 +1,5 @@
 import type { Interceptor } from "@connectrpc/connect";
-import { abortableSleep } from "@route256/platform";
+import { abortableSleep } from "@route256/platform/concurrency/sleep";
 import { checkToken, type RequestCap } from "../service/access.ts";
 
 /** Counts the request against the server-side cap before doing any work for it. */

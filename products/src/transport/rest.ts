@@ -1,11 +1,7 @@
 import { Code, createClient, type Transport } from "@connectrpc/connect";
-import {
-  forwardedCallOptions,
-  parseInt64,
-  parseUint32,
-  type RestFailure,
-  singleValuedQuery,
-} from "@route256/platform";
+import { forwardedCallOptions } from "@route256/platform/http/forward";
+import { parseInt64, parseUint32, singleValuedQuery } from "@route256/platform/http/params";
+import type { RestFailure } from "@route256/platform/http/rest-errors";
 import { type Product, ProductService } from "@route256/proto/products/v1/products_pb.ts";
 import { Elysia, t } from "elysia";
 

@@ -1,4 +1,4 @@
-import { bySku } from "@route256/platform";
+import { bySku } from "@route256/platform/compare";
 import type { CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
 

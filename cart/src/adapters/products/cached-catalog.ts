@@ -1,4 +1,4 @@
-import { SingleFlight } from "@route256/platform";
+import { SingleFlight } from "@route256/platform/concurrency/single-flight";
 import type { Product } from "../../domain/cart.ts";
 import type { ProductCatalog } from "../../service/ports.ts";
 import type { ProductCache } from "./product-cache.ts";

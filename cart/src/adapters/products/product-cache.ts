@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import type { Product } from "../../domain/cart.ts";
 import type { RedisClient } from "../redis/client.ts";
 

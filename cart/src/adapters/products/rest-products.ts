@@ -1,6 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { SpanKind } from "@opentelemetry/api";
-import { injectInto, inSpan, type RetryOptions, withRetry } from "@route256/platform";
+import { type RetryOptions, withRetry } from "@route256/platform/concurrency/retry";
+import { injectInto, inSpan } from "@route256/platform/tracing/context";
 import type { Product } from "../../domain/cart.ts";
 import type { ProductCatalog } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";

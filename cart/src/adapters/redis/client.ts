@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import { createClient } from "redis";
 
 export type RedisClient = ReturnType<typeof createClient>;

@@ -1,4 +1,5 @@
-import { bySku, DomainError } from "@route256/platform";
+import { bySku } from "@route256/platform/compare";
+import { DomainError } from "@route256/platform/errors/domain-error";
 import type { CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
 import type { RedisClient } from "./client.ts";

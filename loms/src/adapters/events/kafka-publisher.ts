@@ -1,6 +1,7 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import { compatibilityPartitioner, Producer, stringSerializers } from "@platformatic/kafka";
-import { contextFrom, failSpan, injectInto, type Logger, tracer } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
+import { contextFrom, failSpan, injectInto, tracer } from "@route256/platform/tracing/context";
 import { type OrderEvent, orderEventJson } from "../../domain/order-event.ts";
 import type { EventPublisher } from "../../service/ports.ts";
 

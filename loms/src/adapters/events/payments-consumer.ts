@@ -1,9 +1,9 @@
 import {
   type KafkaMessage,
-  type Logger,
   type RunningConsumerLoop,
   startConsumerLoop,
-} from "@route256/platform";
+} from "@route256/platform/kafka/consumer-loop";
+import type { Logger } from "@route256/platform/logger";
 import type { PaymentOutcome, PaymentResult } from "../../service/apply-payment.ts";
 
 export const PAYMENTS_TOPIC = "payments";

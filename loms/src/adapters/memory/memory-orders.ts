@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { traceparentForLater } from "@route256/platform";
+import { traceparentForLater } from "@route256/platform/tracing/context";
 import { type Order, OrderStatus } from "../../domain/order.ts";
 import { type OrderEvent, STATUS_CHANGE } from "../../domain/order-event.ts";
 import type { ClaimPurpose, NewOrder, OrderRepository, OutboxSource } from "../../service/ports.ts";

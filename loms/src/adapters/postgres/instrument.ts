@@ -1,5 +1,5 @@
 import { type Span, SpanKind } from "@opentelemetry/api";
-import { failSpan, inSpan, tracer } from "@route256/platform";
+import { failSpan, inSpan, tracer } from "@route256/platform/tracing/context";
 import { Gauge, Histogram, type Registry } from "prom-client";
 import type { Sql } from "./connect.ts";
 import * as orders from "./gen/orders_sql.ts";

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import type { Sql } from "./connect.ts";
 
 export const MIGRATIONS_DIR = new URL("../../../../sql/migrations", import.meta.url).pathname;

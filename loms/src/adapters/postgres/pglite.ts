@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import type { Logger } from "@route256/platform";
-import { freePort } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
+import { freePort } from "@route256/testkit/ports";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the socket server; it takes ONE connection at a time. */

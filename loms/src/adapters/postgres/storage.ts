@@ -1,4 +1,4 @@
-import type { Logger } from "@route256/platform";
+import type { Logger } from "@route256/platform/logger";
 import { Registry } from "prom-client";
 import type { Clock, LomsDeps, OutboxSource } from "../../service/ports.ts";
 import { connectPostgres, type PoolOptions } from "./connect.ts";

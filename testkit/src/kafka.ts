@@ -30,7 +30,7 @@ export interface KafkaOptions {
   jit?: "c1" | "full";
 }
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 const SCRIPT = join(ROOT, "scripts/kafka-local.sh");
 const ENSURE = join(ROOT, "scripts/ensure-kafka.sh");
 

@@ -6,7 +6,7 @@ import {
   type SpanProcessor,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import { installContextPropagation } from "../tracing/setup.ts";
+import { installContextPropagation } from "@route256/platform/tracing/setup";
 
 export interface SpanRecorder {
   /** Finished spans, oldest first. */

@@ -15,7 +15,7 @@ export interface SpawnedService {
   readonly exited: Promise<number>;
 }
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
 
 /**
  * Starts a service entry point as a real process (as `just dev` does) and resolves once /readyz

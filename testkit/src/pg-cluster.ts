@@ -39,7 +39,7 @@ export interface PgClusterOptions {
   durable?: boolean;
 }
 
-const SCRIPT = new URL("../../../scripts/pg-cluster.sh", import.meta.url).pathname;
+const SCRIPT = new URL("../../scripts/pg-cluster.sh", import.meta.url).pathname;
 
 /** Data dirs of clusters not destroyed yet: a test run that forgets destroy() still leaves none behind. */
 const live = new Map<string, Record<string, string>>();

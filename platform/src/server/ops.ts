@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import type { Registry } from "prom-client";
-import { scrape } from "../server/workers.ts";
+import { scrape } from "./workers.ts";
 
 export interface OpsOptions {
   registry: Registry;
