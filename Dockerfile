@@ -21,6 +21,7 @@ COPY loms/package.json loms/
 COPY cart/package.json cart/
 COPY notifier/package.json notifier/
 COPY tools/package.json tools/
+COPY testkit/package.json testkit/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 # ---- runtime: the official Bun image, the version package.json pins (devDependencies "bun") ----------
@@ -40,6 +41,7 @@ COPY loms loms
 COPY cart cart
 COPY notifier notifier
 COPY tools/package.json tools/
+COPY testkit/package.json testkit/
 # read at run time: LOMS applies sql/migrations on start; the topic set-up is the one the native stack uses
 COPY sql/migrations sql/migrations
 COPY scripts/kafka/create-topics.ts scripts/kafka/

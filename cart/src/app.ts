@@ -6,6 +6,7 @@ import { rateLimitInterceptor } from "@route256/platform/ratelimit/interceptor";
 import type { RateLimiter } from "@route256/platform/ratelimit/limiter";
 import { createLocalLimiter } from "@route256/platform/ratelimit/local-limiter";
 import { createRedisLimiter } from "@route256/platform/ratelimit/redis-limiter";
+import { connectRedis, type RedisClient } from "@route256/platform/redis/connect";
 import { type OnePortOptions, type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
 import { clientTraceInterceptor } from "@route256/platform/tracing/connect";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
@@ -22,7 +23,6 @@ import {
 } from "./adapters/products/product-cache.ts";
 import { RestProductCatalog } from "./adapters/products/rest-products.ts";
 import { acceptProductsToken, tokenInterceptor } from "./adapters/products/token.ts";
-import { connectCartRedis, type RedisClient } from "./adapters/redis/client.ts";
 import { RedisCartRepository } from "./adapters/redis/redis-carts.ts";
 import type { CartConfig } from "./config.ts";
 import type { CartDeps, CartRepository, ProductCatalog } from "./service/ports.ts";
@@ -86,7 +86,7 @@ export async function startCart(
   const local = createLocalLimiter({ rps: config.productsRps });
   let limiter: RateLimiter = local;
   if (config.storage === "redis") {
-    const client = await connectCartRedis(config.redisUrl, logger);
+    const client = await connectRedis(config.redisUrl, logger);
     redis = client;
     carts = new RedisCartRepository(client);
     cache = new RedisProductCache(client, config.productCacheTtlMs, logger);

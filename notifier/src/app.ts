@@ -1,15 +1,27 @@
 import { createLogger, type Logger } from "@route256/platform/logger";
 import { createRpcMetrics } from "@route256/platform/metrics";
+import {
+  closeRedis,
+  connectRedis,
+  type RedisClient,
+  type RedisConnectOptions,
+} from "@route256/platform/redis/connect";
 import { type RunningServer, serveOnePort } from "@route256/platform/server/one-port";
 import { protoDocs } from "@route256/proto/docs.ts";
 import { MemoryDedupeStore } from "./adapters/memory-dedupe.ts";
-import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "./adapters/redis.ts";
 import { RedisDedupeStore } from "./adapters/redis-dedupe.ts";
 import type { NotifierConfig } from "./config.ts";
 import { createNotificationHandler } from "./service/handler.ts";
 import type { DedupeStore } from "./service/ports.ts";
 import { type RunningConsumer, startOrderEventsConsumer } from "./transport/consumer.ts";
 import { createNotifierMetrics } from "./transport/metrics.ts";
+
+/**
+ * Redis is the dedupe store: an aid against duplicate lines, not a reason to print nothing. Commands
+ * are bounded (the consumer must not stall on its first event during an outage) and start-up waits
+ * for Redis only a little, then prints without dedupe until it comes.
+ */
+export const NOTIFIER_REDIS: RedisConnectOptions = { commandTimeoutMs: 1_000, waitMs: 5_000 };
 
 export interface RunningNotifier {
   readonly server: RunningServer;
@@ -33,7 +45,7 @@ export async function startNotifier(
   let redis: RedisClient | undefined;
   let dedupe: DedupeStore;
   if (config.dedupe === "redis") {
-    redis = await connectNotifierRedis(config.redisUrl, logger);
+    redis = await connectRedis(config.redisUrl, logger, NOTIFIER_REDIS);
     dedupe = new RedisDedupeStore(redis, config.dedupeTtlSeconds);
   } else {
     dedupe = new MemoryDedupeStore(config.dedupeTtlSeconds);
@@ -77,7 +89,7 @@ export async function startNotifier(
     async close() {
       await server.close();
       await consumer.close();
-      if (redis) await closeNotifierRedis(redis);
+      if (redis) await closeRedis(redis);
     },
   };
 }

@@ -1,6 +1,6 @@
+import { trace } from "@opentelemetry/api";
 import pino, { type DestinationStream, type Logger } from "pino";
 import pretty from "pino-pretty";
-import { activeTraceIds } from "./tracing/context.ts";
 
 export type { Logger } from "pino";
 
@@ -86,4 +86,15 @@ export function prettyMessage(
   // gRPC answers HTTP 200 whatever happened: its own code says how the call ended
   const rpc = log.rpcCode && log.rpcCode !== "ok" ? ` ${colors.yellow(String(log.rpcCode))}` : "";
   return `${service} ${log.method} ${log.path} ${paint(String(status))}${rpc} ${colors.dim(`${log.ms} ms`)}`;
+}
+
+/**
+ * Trace and span id of the active span, mixed into every line; empty outside a recorded trace. Read
+ * from @opentelemetry/api directly: tracing/ logs through this logger, so the logger must not import
+ * tracing/ (no cycle between platform folders).
+ */
+function activeTraceIds(): { trace_id?: string; span_id?: string } {
+  const ctx = trace.getActiveSpan()?.spanContext();
+  if (!ctx || !trace.isSpanContextValid(ctx)) return {};
+  return { trace_id: ctx.traceId, span_id: ctx.spanId };
 }

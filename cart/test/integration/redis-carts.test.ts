@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import type { RedisClient } from "@route256/platform/redis/connect";
 import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
-import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import { RedisCartRepository } from "../../src/adapters/redis/redis-carts.ts";
 import { aLine } from "../support/builders.ts";
 import { closeRedis, connectRedis } from "../support/redis.ts";

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLogger } from "@route256/platform/logger";
+import { connectRedis as connectAppRedis, type RedisClient } from "@route256/platform/redis/connect";
 import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { RedisProductCache } from "../../src/adapters/products/product-cache.ts";
-import type { RedisClient } from "../../src/adapters/redis/client.ts";
-import { connectCartRedis } from "../../src/adapters/redis/client.ts";
 import { BOOK } from "../support/builders.ts";
 import { closeRedis, connectRedis } from "../support/redis.ts";
 
@@ -20,7 +19,7 @@ let asInApp: RedisClient;
 beforeAll(async () => {
   server = await startRedis();
   failFast = (await connectRedis(server.url, { disableOfflineQueue: true })).client;
-  asInApp = await connectCartRedis(server.url, logger);
+  asInApp = await connectAppRedis(server.url, logger);
   await new RedisProductCache(failFast, 60_000, logger).set(BOOK);
   await server.kill();
 });
@@ -47,7 +46,7 @@ describe("RedisProductCache while Redis is down", () => {
   });
 
   // RedisProductCache relies on the client failing while Redis is away: the client cart's app.ts
-  // uses (connectCartRedis) must not queue commands until a reconnect. The 3 s bound only keeps a
+  // uses (connectAppRedis) must not queue commands until a reconnect. The 3 s bound only keeps a
   // regression from hanging the suite.
   test("with the client configured as in app.ts, get still answers (a miss)", async () => {
     const cache = new RedisProductCache(asInApp, 60_000, logger);

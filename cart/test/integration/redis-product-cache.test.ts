@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createLogger } from "@route256/platform/logger";
+import type { RedisClient } from "@route256/platform/redis/connect";
 import { eventually } from "@route256/testkit/helpers";
 import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
 import { RedisProductCache } from "../../src/adapters/products/product-cache.ts";
-import type { RedisClient } from "../../src/adapters/redis/client.ts";
 import type { Product } from "../../src/domain/cart.ts";
 import { BOOK, COOK } from "../support/builders.ts";
 import { closeRedis, connectRedis } from "../support/redis.ts";

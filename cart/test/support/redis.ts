@@ -1,5 +1,5 @@
+import type { RedisClient } from "@route256/platform/redis/connect";
 import { createClient, type RedisClientOptions } from "redis";
-import type { RedisClient } from "../../src/adapters/redis/client.ts";
 
 /**
  * A connected client for a test Redis. Connection errors are collected, not thrown: tests that kill

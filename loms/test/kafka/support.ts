@@ -7,6 +7,7 @@ import {
   stringDeserializers,
   stringSerializers,
 } from "@platformatic/kafka";
+import { within } from "@route256/platform/concurrency/within";
 
 export interface SeenEvent {
   key: string;
@@ -69,7 +70,7 @@ export async function watchOrderEvents(bootstrap: string, group: string) {
       closed = true;
       await current?.close().catch(() => {});
       await loop;
-      await Promise.race([consumer.close(true).catch(() => {}), Bun.sleep(5_000)]);
+      await within(5_000, consumer.close(true), "kafka consumer close").catch(() => {});
     },
   };
 }

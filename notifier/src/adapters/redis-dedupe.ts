@@ -1,5 +1,5 @@
+import type { RedisClient } from "@route256/platform/redis/connect";
 import { DEFAULT_DEDUPE_TTL_SECONDS, type DedupeStore } from "../service/ports.ts";
-import type { RedisClient } from "./redis.ts";
 
 /**
  * Shared by every notifier instance, so a redelivery to another instance after a rebalance is still

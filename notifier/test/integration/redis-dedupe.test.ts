@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { closeRedis, connectRedis, type RedisClient } from "@route256/platform/redis/connect";
 import { freePort } from "@route256/testkit/ports";
 import { startRedis, type TestRedis } from "@route256/testkit/redis-server";
-import { closeNotifierRedis, connectNotifierRedis, type RedisClient } from "../../src/adapters/redis.ts";
 import { RedisDedupeStore } from "../../src/adapters/redis-dedupe.ts";
+import { NOTIFIER_REDIS } from "../../src/app.ts";
 import { createNotificationHandler } from "../../src/service/handler.ts";
 import { anEvent } from "../support/events.ts";
 import { captureLogger, printed } from "../support/log.ts";
@@ -12,11 +13,11 @@ let client: RedisClient;
 
 beforeAll(async () => {
   server = await startRedis();
-  client = await connectNotifierRedis(server.url, captureLogger().logger);
+  client = await connectRedis(server.url, captureLogger().logger, NOTIFIER_REDIS);
 });
 
 afterAll(async () => {
-  await closeNotifierRedis(client);
+  await closeRedis(client);
   await server.stop().catch(() => {});
 });
 
@@ -59,7 +60,7 @@ describe("RedisDedupeStore on a real Redis", () => {
   });
 
   test("two instances (two clients) racing for one event: exactly one wins", async () => {
-    const other = await connectNotifierRedis(server.url, captureLogger().logger);
+    const other = await connectRedis(server.url, captureLogger().logger, NOTIFIER_REDIS);
     try {
       const a = new RedisDedupeStore(client);
       const b = new RedisDedupeStore(other);
@@ -68,7 +69,7 @@ describe("RedisDedupeStore on a real Redis", () => {
         expect(wins.filter(Boolean)).toHaveLength(1);
       }
     } finally {
-      await closeNotifierRedis(other);
+      await closeRedis(other);
     }
   });
 });
@@ -77,7 +78,7 @@ describe("Redis outage", () => {
   test("lines are still printed, each with a warning, and dedupe resumes when Redis is back", async () => {
     const own = await startRedis();
     const { logger, lines } = captureLogger("info");
-    const ownClient = await connectNotifierRedis(own.url, logger);
+    const ownClient = await connectRedis(own.url, logger, NOTIFIER_REDIS);
     const handler = createNotificationHandler({ dedupe: new RedisDedupeStore(ownClient), logger });
     try {
       const before = anEvent({ eventId: "before" });
@@ -103,14 +104,14 @@ describe("Redis outage", () => {
         await again.stop();
       }
     } finally {
-      await closeNotifierRedis(ownClient);
+      await closeRedis(ownClient);
     }
   }, 30_000);
 
   test("Redis down at start-up: the notifier starts anyway, prints with warnings, dedupes once Redis is up", async () => {
     const port = await freePort();
     const { logger, lines } = captureLogger("info");
-    const late = await connectNotifierRedis(`redis://127.0.0.1:${port}`, logger, { waitMs: 200 });
+    const late = await connectRedis(`redis://127.0.0.1:${port}`, logger, { ...NOTIFIER_REDIS, waitMs: 200 });
     const handler = createNotificationHandler({ dedupe: new RedisDedupeStore(late), logger });
     try {
       expect(lines.some((l) => l.msg.includes("redis not reachable yet"))).toBe(true);
@@ -124,11 +125,11 @@ describe("Redis outage", () => {
         expect(await handler.handle(after)).toBe("printed");
         expect(await handler.handle(after)).toBe("duplicate");
       } finally {
-        await closeNotifierRedis(late);
+        await closeRedis(late);
         await server.stop();
       }
     } finally {
-      await closeNotifierRedis(late);
+      await closeRedis(late);
     }
   }, 30_000);
 });

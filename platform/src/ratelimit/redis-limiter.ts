@@ -1,3 +1,4 @@
+import { within } from "../concurrency/within.ts";
 import type { Logger } from "../logger.ts";
 import { giveBackTurn, type LuaScript, takeTurn } from "./gcra-script.ts";
 import {
@@ -92,32 +93,19 @@ export function createRedisLimiter(opts: RedisLimiterOptions): RateLimiter {
   }
 
   async function evalScript<T>(lua: LuaScript, args: string[], plainEval = false): Promise<T> {
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const err = new Error(`Redis did not answer within ${timeoutMs} ms`);
-        abort.abort(err); // drops the command if it is still queued in the client
-        reject(err);
-      }, timeoutMs);
-    });
-    const run = async () => {
+    // The signal aborts at the timeout: it drops the command if it is still queued in the client.
+    const run = async (abortSignal: AbortSignal) => {
       const tail = ["1", key, ...args];
-      if (plainEval)
-        return client.sendCommand<T>(["EVAL", lua.source, ...tail], { abortSignal: abort.signal });
+      if (plainEval) return client.sendCommand<T>(["EVAL", lua.source, ...tail], { abortSignal });
       try {
-        return await client.sendCommand<T>(["EVALSHA", lua.sha, ...tail], { abortSignal: abort.signal });
+        return await client.sendCommand<T>(["EVALSHA", lua.sha, ...tail], { abortSignal });
       } catch (err) {
         // A restarted server forgets its scripts: send the source once, EVALSHA works again after.
         if (!(err instanceof Error && err.message.startsWith("NOSCRIPT"))) throw err;
-        return await client.sendCommand<T>(["EVAL", lua.source, ...tail], { abortSignal: abort.signal });
+        return await client.sendCommand<T>(["EVAL", lua.source, ...tail], { abortSignal });
       }
     };
-    try {
-      return await Promise.race([run(), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    return within(timeoutMs, run, () => new Error(`Redis did not answer within ${timeoutMs} ms`));
   }
 
   return {

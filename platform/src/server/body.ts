@@ -1,3 +1,4 @@
+import { within } from "../concurrency/within.ts";
 import type { HttpLimits } from "../limits.ts";
 
 /** A request body that did not arrive within the limits; the caller's fault, answered 408 or 413. */
@@ -19,22 +20,15 @@ export async function readBody(
   body: AsyncIterable<Uint8Array> | (() => Promise<ArrayBuffer | Uint8Array>),
   limits: HttpLimits,
 ): Promise<Uint8Array> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new BodyRefused(408, `request body not received within ${limits.requestTimeoutMs} ms`)),
-      limits.requestTimeoutMs,
-    );
-  });
-  try {
-    const read =
-      typeof body === "function"
-        ? body().then((bytes) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
-        : collect(body, limits.maxBodyBytes);
-    return await Promise.race([read, late]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const read =
+    typeof body === "function"
+      ? body().then((bytes) => (bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)))
+      : collect(body, limits.maxBodyBytes);
+  return within(
+    limits.requestTimeoutMs,
+    read,
+    () => new BodyRefused(408, `request body not received within ${limits.requestTimeoutMs} ms`),
+  );
 }
 
 async function collect(body: AsyncIterable<Uint8Array>, max: number): Promise<Uint8Array> {

@@ -1,3 +1,4 @@
+import { within } from "../concurrency/within.ts";
 import type { Logger } from "../logger.ts";
 import { newRequestInfo, type RequestInfo } from "../request-info.ts";
 
@@ -52,17 +53,10 @@ export class Exchanges {
   /** Resolves once nothing is in flight, or after `ms`; true when everything finished. */
   async settled(ms: number): Promise<boolean> {
     if (this.inFlight === 0) return true;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const done = await Promise.race([
-      new Promise<boolean>((resolve) => {
-        this.idle = () => resolve(true);
-      }),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), ms);
-      }),
-    ]);
-    clearTimeout(timer); // else the timer alone keeps the process alive for the whole grace period
-    return done;
+    const idle = new Promise<boolean>((resolve) => {
+      this.idle = () => resolve(true);
+    });
+    return within(ms, idle, "requests in flight").catch(() => false);
   }
 
   private log(start: ExchangeStart, info: RequestInfo, status: number, ms: number): void {

@@ -98,10 +98,3 @@ export function failSpan(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
 }
-
-/** Trace and span id of the active span, for log lines; empty outside a recorded trace. */
-export function activeTraceIds(): { trace_id?: string; span_id?: string } {
-  const ctx = trace.getActiveSpan()?.spanContext();
-  if (!ctx || !trace.isSpanContextValid(ctx)) return {};
-  return { trace_id: ctx.traceId, span_id: ctx.spanId };
-}

@@ -1,6 +1,6 @@
 import type { Logger } from "@route256/platform/logger";
+import type { RedisClient } from "@route256/platform/redis/connect";
 import type { Product } from "../../domain/cart.ts";
-import type { RedisClient } from "../redis/client.ts";
 
 /** Where looked-up products are kept for a while. Failures are the cache's problem, not the caller's. */
 export interface ProductCache {

@@ -1,8 +1,8 @@
 import { bySku } from "@route256/platform/compare";
 import { DomainError } from "@route256/platform/errors/domain-error";
+import type { RedisClient } from "@route256/platform/redis/connect";
 import type { CartLine } from "../../domain/cart.ts";
 import type { CartRepository } from "../../service/ports.ts";
-import type { RedisClient } from "./client.ts";
 
 // Check-and-add in one script: two concurrent adds cannot both pass the stock check.
 const ADD_WITHIN_LIMIT = `

@@ -1,5 +1,6 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import { compatibilityPartitioner, Producer, stringSerializers } from "@platformatic/kafka";
+import { within } from "@route256/platform/concurrency/within";
 import type { Logger } from "@route256/platform/logger";
 import { contextFrom, failSpan, injectInto, tracer } from "@route256/platform/tracing/context";
 import { type OrderEvent, orderEventJson } from "../../domain/order-event.ts";
@@ -83,6 +84,7 @@ export class KafkaEventPublisher implements EventPublisher {
   }
 
   async close(): Promise<void> {
-    await Promise.race([this.producer.close(true).catch(() => {}), Bun.sleep(5_000)]);
+    // Leaving can wait on an unreachable broker: shutdown must not.
+    await within(5_000, this.producer.close(true), "kafka producer close").catch(() => {});
   }
 }
