@@ -4,9 +4,10 @@
 import { describe, expect, test } from "bun:test";
 import { CartService } from "@route256/proto/cart/v1/cart_pb.ts";
 import { DomainError } from "../src/errors/domain-error.ts";
-import { duplicateKey, strictJsonObject } from "../src/http/json.ts";
+import { strictJsonObject } from "../src/http/json.ts";
 import { singleValuedQuery } from "../src/http/params.ts";
 import { protoIntegerField } from "../src/http/rest-schema.ts";
+import { duplicateKey } from "../src/json/duplicate-key.ts";
 
 function messageOf(fn: () => unknown): string {
   try {

@@ -73,5 +73,8 @@ describe("parsePaymentResult", () => {
       "status",
     );
     expect(parsePaymentResult("null")).toContain("idempotent_key");
+    expect(
+      parsePaymentResult(`{"idempotent_key":"${KEY}","order_id":1,"order_id":2,"status":"COMPLETED"}`),
+    ).toBe("order_id: given more than once");
   });
 });

@@ -1,3 +1,4 @@
+import { JsonKeyTwiceError, parseJsonInt64 } from "@route256/platform/json/int64";
 import { ORDER_STATUSES, type OrderEvent, type OrderStatus } from "../domain/order-event.ts";
 
 /** A message that can never be handled: logged, counted and skipped, never retried. */
@@ -8,8 +9,6 @@ export class MalformedEventError extends Error {
 const INT64_MAX = 9223372036854775807n;
 const MAX_EVENT_ID_LENGTH = 200;
 const KEYS = ["moment", "order_id", "status"].join();
-/** The digits of order_id, read from the raw text: JSON.parse would round an int64 through a double. */
-const ORDER_ID = /"order_id"\s*:\s*(-?\d+)\s*[,}]/g;
 const RFC3339 =
   /^(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt](?:[01]\d|2[0-3]):[0-5]\d:(?:[0-5]\d|60)(?:\.\d+)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 
@@ -26,9 +25,11 @@ export function parseOrderEvent(value: string | undefined, eventId: string | und
 
   let body: unknown;
   try {
-    body = JSON.parse(value);
-  } catch {
-    throw malformed("the value is not JSON");
+    body = parseJsonInt64(value, ["order_id"]); // JSON.parse alone would round an int64 through a double
+  } catch (err) {
+    throw malformed(
+      err instanceof JsonKeyTwiceError ? `the value gives ${err.message}` : "the value is not JSON",
+    );
   }
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw malformed("the value is not a JSON object");
@@ -38,18 +39,14 @@ export function parseOrderEvent(value: string | undefined, eventId: string | und
 
   return {
     eventId,
-    orderId: orderIdOf(value, fields.order_id),
+    orderId: orderIdOf(fields.order_id),
     status: statusOf(fields.status),
     moment: momentOf(fields.moment),
   };
 }
 
-function orderIdOf(raw: string, parsed: unknown): bigint {
-  // Exactly one textual match, or a duplicated / escaped key could make the text and the parse disagree.
-  const matches = [...raw.matchAll(ORDER_ID)];
-  const digits = matches.length === 1 ? matches[0]?.[1] : undefined;
-  if (typeof parsed !== "number" || digits === undefined) throw malformed("order_id must be a JSON integer");
-  const id = BigInt(digits);
+function orderIdOf(id: unknown): bigint {
+  if (typeof id !== "bigint") throw malformed("order_id must be a JSON integer");
   if (id <= 0n || id > INT64_MAX) throw malformed("order_id must be a positive int64");
   return id;
 }

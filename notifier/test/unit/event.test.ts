@@ -79,7 +79,7 @@ describe("parseOrderEvent", () => {
         "a duplicated id key",
         `{"order_id":1,"order_id":2,"status":"new","moment":"${MOMENT}"}`,
         "e",
-        "JSON integer",
+        "order_id: given more than once",
       ],
       ["an unknown status", value("1", "shipped"), "e", "status must be one of"],
       ["a status in another case", value("1", "PAID"), "e", "status must be one of"],

@@ -1,3 +1,4 @@
+import { JsonKeyTwiceError, parseJsonInt64 } from "@route256/platform/json/int64";
 import {
   type KafkaMessage,
   type RunningConsumerLoop,
@@ -9,33 +10,26 @@ import type { PaymentOutcome, PaymentResult } from "../../service/apply-payment.
 export const PAYMENTS_TOPIC = "payments";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const ORDER_ID = /"order_id"\s*:\s*(\d{1,19})\b/;
 
 /**
  * A payments-topic message: {"idempotent_key":"<uuid>","order_id":N,"status":"COMPLETED"|"FAILED"}.
- * The order id is read from the raw text so an int64 is never rounded through a double.
+ * The order id is read exactly (parseJsonInt64), never rounded through a double.
  */
 export function parsePaymentResult(text: string): PaymentResult | string {
   let body: unknown;
   try {
-    body = JSON.parse(text);
-  } catch {
-    return "not JSON";
+    body = parseJsonInt64(text, ["order_id"]);
+  } catch (err) {
+    return err instanceof JsonKeyTwiceError ? err.message : "not JSON";
   }
   const b = body as { idempotent_key?: unknown; order_id?: unknown; status?: unknown } | null;
   if (typeof b?.idempotent_key !== "string" || !UUID.test(b.idempotent_key))
     return "idempotent_key: not a uuid";
-  const id = ORDER_ID.exec(text)?.[1];
-  if (
-    typeof b.order_id !== "number" ||
-    id === undefined ||
-    BigInt(id) <= 0n ||
-    BigInt(id) > 9223372036854775807n
-  ) {
+  if (typeof b.order_id !== "bigint" || b.order_id <= 0n || b.order_id > 9223372036854775807n) {
     return "order_id: not a positive int64";
   }
   if (b.status !== "COMPLETED" && b.status !== "FAILED") return 'status: not "COMPLETED" or "FAILED"';
-  return { idempotentKey: b.idempotent_key.toLowerCase(), orderId: BigInt(id), status: b.status };
+  return { idempotentKey: b.idempotent_key.toLowerCase(), orderId: b.order_id, status: b.status };
 }
 
 export interface PaymentsConsumerOptions {
