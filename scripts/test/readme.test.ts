@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@route256/testkit/ports";
+import { freePortRange } from "@route256/testkit/ports";
 import { runCommand, runCommandStreams } from "@route256/testkit/run-script";
 import type { Subprocess } from "bun";
 import { type Example, matches, parseExamples } from "./readme-examples.ts";
@@ -39,7 +39,9 @@ beforeAll(async () => {
   const pglite = join(dataDir, "pglite");
   mkdirSync(pglite);
   writeFileSync(join(pglite, "left-over"), "from an earlier run");
-  for (const p of Object.keys(README_PORTS)) ports.set(Number(p) as ReadmePort, await freePort());
+  // A run of ports below the ephemeral range: no outgoing connection takes one before dev.ts binds it.
+  const base = await freePortRange(Object.keys(README_PORTS).length);
+  for (const [i, p] of Object.keys(README_PORTS).entries()) ports.set(Number(p) as ReadmePort, base + i);
   const env: Record<string, string> = { LOMS_PGLITE_DIR: pglite, LOG_LEVEL: "warn" };
   for (const [p, name] of Object.entries(README_PORTS))
     env[name] = String(ports.get(Number(p) as ReadmePort));

@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { Logger } from "@route256/platform/logger";
-import { freePort } from "@route256/testkit/ports";
 
 export interface EmbeddedPostgres {
   /** postgres:// URL of the socket server; it takes ONE connection at a time. */
@@ -20,15 +19,17 @@ export async function startEmbeddedPostgres(dir: string, logger: Logger): Promis
   mkdirSync(dir, { recursive: true });
   const started = performance.now();
   const db = await PGlite.create(dir);
-  const port = await freePort();
-  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 1 });
+  // Port 0: the OS gives a free port as the server binds it (no pick-then-bind race); start() records
+  // the port it got, and getServerConn() says "127.0.0.1:<port>".
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 1 });
   await server.start();
+  const address = server.getServerConn();
   logger.info(
-    { dir, port, ms: Math.round(performance.now() - started) },
+    { dir, address, ms: Math.round(performance.now() - started) },
     "embedded PostgreSQL (PGlite) started",
   );
   return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    url: `postgres://postgres@${address}/postgres`,
     async close() {
       await server.stop();
       await db.close();
