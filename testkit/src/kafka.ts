@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePortRange } from "./ports.ts";
 import { runScript } from "./run-script.ts";
+import { assertServersAllowed } from "./suite.ts";
 
 export interface TestKafka {
   /** "127.0.0.1:port": the client listener, for `bootstrapBrokers: [kafka.bootstrap]`. */
@@ -85,6 +86,7 @@ function ensureKafka(): Promise<void> {
  * The JVM dies with the test process (exit hook, and a watchdog of kafka-local.sh for a hard kill).
  */
 export async function startKafka(opts: KafkaOptions = {}): Promise<TestKafka> {
+  assertServersAllowed("startKafka");
   await ensureKafka();
   const jit = opts.jit ?? "c1";
   let lastError: Error | undefined;

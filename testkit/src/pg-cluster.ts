@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePortRange } from "./ports.ts";
 import { runScript } from "./run-script.ts";
+import { assertServersAllowed } from "./suite.ts";
 
 export type PgRole = "primary" | "replica";
 
@@ -66,6 +67,7 @@ function track(dataDir: string, env: Record<string, string>) {
  * Takes about 2 s.
  */
 export async function startPgCluster(opts: PgClusterOptions = {}): Promise<TestPgCluster> {
+  assertServersAllowed("startPgCluster");
   const shards = opts.shards ?? 2;
   const sync = opts.sync ?? true;
   if (!Number.isInteger(shards) || shards < 1)

@@ -1,5 +1,6 @@
 import type { Subprocess } from "bun";
 import { freePortRange } from "./ports.ts";
+import { assertServersAllowed } from "./suite.ts";
 
 export interface TestRedis {
   readonly url: string;
@@ -20,6 +21,7 @@ export interface TestRedis {
  * `port` given (a server coming back where it was) is used as it is.
  */
 export async function startRedis(port?: number): Promise<TestRedis> {
+  assertServersAllowed("startRedis");
   const which = Bun.which("redis-server");
   if (!which)
     throw new Error(

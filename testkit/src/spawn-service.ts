@@ -1,5 +1,6 @@
 import type { Subprocess } from "bun";
 import { freePortRange, listeningPorts } from "./ports.ts";
+import { assertServersAllowed } from "./suite.ts";
 
 export interface SpawnedService {
   readonly url: string;
@@ -27,6 +28,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
  * answers is one its own process listens on (/proc), never another process's server.
  */
 export async function spawnService(entry: string, opts: SpawnOptions): Promise<SpawnedService> {
+  assertServersAllowed(`spawnService(${entry})`);
   for (let attempt = 0; ; attempt++) {
     const started = await spawnOn(entry, await freePortRange(1), opts);
     if (typeof started !== "string") return started;

@@ -30,7 +30,7 @@ export function ownsPartition(consumer: AnyConsumer, topic: string, partition: n
  * is redelivered on the next rebalance), and the stream puts the lost partition back into its
  * offsetsCommitted map after the join cleared it, where the library's getLag reports it forever.
  * Seen in notifier/test/e2e/consumer-group.test.ts (SIGTERM hand-over, 2 runs in 7); the test of
- * this function (platform/test/kafka/owned-commit.test.ts) fails when `message.commit()` is called
+ * this function (platform/test/integration/owned-commit.test.ts) fails when `message.commit()` is called
  * mid-rejoin instead.
  *
  * So: wait out a rejoin in progress (at most `timeoutMs`), then commit only if the partition is still

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { freePort } from "@route256/testkit/ports";
 import { type SpawnedService, spawnService } from "@route256/testkit/spawn-service";
-import { type Stack, startStack } from "../../cart/test/e2e/stack.ts";
+import { type Stack, startStack } from "../../../cart/test/e2e/stack.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 const GRPCURL = `${ROOT}.tools/bin/grpcurl`;
 const BUF = `${ROOT}node_modules/.bin/buf`;
 const API_KEY = "testToken";

@@ -11,7 +11,7 @@ import {
   stringSerializers,
 } from "@platformatic/kafka";
 import { startKafka, type TestKafka } from "@route256/testkit/kafka";
-import { commitIfOwned, ownsPartition } from "../src/kafka/owned-commit.ts";
+import { commitIfOwned, ownsPartition } from "../../src/kafka/owned-commit.ts";
 
 // A commit asked for while the member is rejoining its group, on a real broker: one member holds
 // both partitions of the topic and has a message of each in hand when a second member joins and

@@ -18,9 +18,9 @@ import { join } from "node:path";
 import { freePortRange } from "@route256/testkit/ports";
 import { runCommand, runCommandStreams } from "@route256/testkit/run-script";
 import type { Subprocess } from "bun";
-import { type Example, matches, parseExamples } from "./readme-examples.ts";
+import { type Example, matches, parseExamples } from "../readme-examples.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 /** The ports the README's examples call, and the variable that moves each service. */
 const README_PORTS = { 8080: "CART_PORT", 8082: "PRODUCTS_PORT", 8084: "LOMS_PORT" } as const;
 type ReadmePort = keyof typeof README_PORTS;
