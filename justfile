@@ -10,9 +10,17 @@ default:
 dev *flags: protovalidate
     bun scripts/dev.ts {{flags}}
 
-# every check and every test: generated code fresh, lint, types, then bun test (units, integration, e2e)
+# every check and every test: generated code fresh, lint, types, then bun test (unit, integration, e2e together; what CI runs)
 test: protovalidate test-deps gen-check lint typecheck
     bun test --timeout 30000
+
+# unit tests only (seconds): in-process, no servers; a test that starts PostgreSQL, Redis, Kafka or a service fails and names the folder it belongs in
+test-unit: protovalidate
+    bun scripts/test-suite.ts unit
+
+# integration and end-to-end tests only: real PostgreSQL, Redis, Kafka and service processes the tests start (integration/, e2e/, postgres/, kafka/, deploy/, http/)
+test-integration: protovalidate test-deps
+    bun scripts/test-suite.ts integration
 
 # what the tests need beyond npm: servers they start for themselves and Chromium for the Swagger UI test (Debian packages), sqlc and grpcurl (Go), the Compose schema, schemathesis (PyPI), the Helm chart's tools and schemas
 test-deps: postgres-deps helm-deps
