@@ -17,7 +17,7 @@
 #   CONTROLLER_PORT [9093]        KRaft controller listener      } dir is formatted; later runs use those
 #   KAFKA_HEAP_OPTS [-Xms256m -Xmx768m]
 #   KAFKA_JIT [full]              c1 = C1 compiler only (-XX:TieredStopAtLevel=1): starts ~2 s sooner, slower
-#                                 at full load; what the tests use (platform/src/testing/kafka.ts)
+#                                 at full load; what the tests use (testkit/src/kafka.ts)
 #   KAFKA_START_TIMEOUT [90]      seconds to wait for readiness; KAFKA_STOP_TIMEOUT [60]: for the exit
 #   KAFKA_OWNER_PID               (tests) stop the broker with SIGKILL once this process is gone
 #   JAVA_HOME                     else `java` on PATH (17+)

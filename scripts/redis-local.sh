@@ -11,7 +11,7 @@
 #   REDIS_PORT [6379]         loopback port
 #   DATA_DIR [<repo>/.run/redis]  AOF files (appendonlydir/), redis.pid and redis.log
 # Persistence: append-only file on (appendonly yes, appendfsync everysec), RDB snapshots off: the AOF
-# is the copy on disk. Tests do not use this server: they start throwaway ones (platform/src/testing).
+# is the copy on disk. Tests do not use this server: they start throwaway ones (testkit/src/redis-server.ts).
 set -euo pipefail
 
 CMD="${1:-}"

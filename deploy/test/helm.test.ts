@@ -485,7 +485,7 @@ describe.each(VALUE_SETS)("the chart against the code (%s)", (set) => {
   });
 
   test("probes ask /readyz and /healthz on the service's port, routes the platform serves", () => {
-    const ops = sources.get("platform/src/http/ops.ts") ?? "";
+    const ops = sources.get("platform/src/server/ops.ts") ?? "";
     for (const path of ["/readyz", "/healthz", "/metrics"]) expect(ops).toContain(`"${path}"`);
     for (const { c, ws } of apps(set)) {
       expect({ ws, readiness: c.readinessProbe?.httpGet }).toEqual({

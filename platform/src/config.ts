@@ -55,7 +55,7 @@ export const envVar = {
  * log (LOG_LEVEL) and in which format (LOG_FORMAT), how long to drain on shutdown
  * (SHUTDOWN_GRACE_MS), how many worker processes share the port (WORKERS), the profiling routes (http/admin.ts): `admin` exists only when ADMIN_TOKEN
  * is set, files go to PROFILE_DIR; and the connection hygiene of the one-port server (HTTP_*,
- * server/limits.ts).
+ * limits.ts).
  */
 export function serverEnv(prefix: string, defaultPort: number) {
   return z

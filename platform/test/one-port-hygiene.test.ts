@@ -1,4 +1,4 @@
-// Connection hygiene and bad bytes on a real listening server (server/limits.ts, rpc-protocol.ts):
+// Connection hygiene and bad bytes on a real listening server (limits.ts, server/rpc-protocol.ts):
 // what an outside client can do to a port, with the limits set small so each rule shows quickly.
 // Timing assertions are one-sided: a timer never fires early, so "not closed before the limit"
 // and "closed at all" hold on any machine; the upper bounds only stop a test from hanging.
