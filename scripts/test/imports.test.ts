@@ -1,6 +1,7 @@
 // The import rules of the repository, checked on every file's import statements:
 // - no src/ file imports the test kit (testkit/): production never loads spawners or test helpers;
 // - there is no platform barrel: platform is imported by module path (@route256/platform/server/one-port);
+// - no service's src/ imports another service's code;
 // - platform/src never imports a service, and its folders import each other without a cycle
 //   (a top-level file such as logger.ts counts as a folder of its own).
 // File-level cycles anywhere are Biome's lint/suspicious/noImportCycles (biome.json).
@@ -99,6 +100,29 @@ describe("import rules", () => {
         .map((i) => `${f} imports ${i.spec}`),
     );
     expect(offenders).toEqual([]);
+  });
+
+  test("no service's src/ imports another service", () => {
+    // The embedded mode's LOMS → notifier wiring still reaches into the notifier: task 15a composes it
+    // where the embedded mode is assembled instead. Then this list is empty, and stays so.
+    const KNOWN = [
+      "loms/src/events.ts imports @route256/notifier/dedupe.ts",
+      "loms/src/events.ts imports @route256/notifier/handler.ts",
+    ];
+    const offenders = files
+      .filter((f) => SERVICES.some((s) => f.startsWith(`${s}/src/`)))
+      .flatMap((f) => {
+        const own = f.split("/")[0];
+        return imports
+          .get(f)!
+          .filter((i) =>
+            SERVICES.some(
+              (s) => s !== own && (i.spec.startsWith(`@route256/${s}/`) || i.file?.startsWith(`${s}/`)),
+            ),
+          )
+          .map((i) => `${f} imports ${i.spec}`);
+      });
+    expect(offenders).toEqual(KNOWN);
   });
 
   test("platform/src imports no service", () => {
