@@ -17,20 +17,21 @@ export function within<T>(
   work: Promise<T> | T | ((signal: AbortSignal) => Promise<T>),
   reason: TimeoutReason,
 ): Promise<T> {
-  const abort = new AbortController();
+  // Only cancellable work gets a controller: readBody calls this for every request body.
+  const abort = typeof work === "function" ? new AbortController() : undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const err =
         typeof reason === "string" ? new Error(`${reason} did not finish within ${ms} ms`) : reason();
-      abort.abort(err);
+      abort?.abort(err);
       reject(err);
     }, ms);
   });
   let running: Promise<T>;
   try {
     running = Promise.resolve(
-      typeof work === "function" ? (work as (s: AbortSignal) => Promise<T>)(abort.signal) : work,
+      abort ? (work as (s: AbortSignal) => Promise<T>)(abort.signal) : (work as Promise<T> | T),
     );
   } catch (err) {
     running = Promise.reject(err);
