@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import * as net from "node:net";
+import { within } from "../concurrency/within.ts";
 import type { HttpLimits } from "../limits.ts";
 import { createSniffingListener } from "./sniff.ts";
 
@@ -152,12 +153,10 @@ export async function listenFront(opts: {
     async close(ms) {
       for (const hop of hops.values()) hop.up.end();
       if (sockets.size > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await new Promise<void>((resolve) => {
+        const closed = new Promise<void>((resolve) => {
           allClosed = resolve;
-          timer = setTimeout(resolve, ms);
         });
-        clearTimeout(timer);
+        await within(ms, closed, "connections closing").catch(() => {}); // then destroyed below
       }
       for (const socket of sockets) socket.destroy();
       for (const hop of hops.values()) close(hop);
