@@ -103,12 +103,8 @@ describe("import rules", () => {
   });
 
   test("no service's src/ imports another service", () => {
-    // The embedded mode's LOMS → notifier wiring still reaches into the notifier: task 15a composes it
-    // where the embedded mode is assembled instead. Then this list is empty, and stays so.
-    const KNOWN = [
-      "loms/src/events.ts imports @route256/notifier/dedupe.ts",
-      "loms/src/events.ts imports @route256/notifier/handler.ts",
-    ];
+    // Not even another service's public entry: services are composed outside them (the embedded
+    // mode in scripts/embedded-loms.ts), so each stays deployable alone.
     const offenders = files
       .filter((f) => SERVICES.some((s) => f.startsWith(`${s}/src/`)))
       .flatMap((f) => {
@@ -117,12 +113,16 @@ describe("import rules", () => {
           .get(f)!
           .filter((i) =>
             SERVICES.some(
-              (s) => s !== own && (i.spec.startsWith(`@route256/${s}/`) || i.file?.startsWith(`${s}/`)),
+              (s) =>
+                s !== own &&
+                (i.spec === `@route256/${s}` ||
+                  i.spec.startsWith(`@route256/${s}/`) ||
+                  i.file?.startsWith(`${s}/`)),
             ),
           )
           .map((i) => `${f} imports ${i.spec}`);
       });
-    expect(offenders).toEqual(KNOWN);
+    expect(offenders).toEqual([]);
   });
 
   test("platform/src imports no service", () => {
