@@ -148,24 +148,6 @@ export function expectedStock(fixture: readonly Stock[], orders: readonly Order[
   });
 }
 
-/** Polls `condition` every 5 ms, at most `maxIterations` times; fails when it never holds. */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  maxIterations = 400,
-): Promise<void> {
-  for (let i = 0; i < maxIterations; i++) {
-    if (await condition()) return;
-    await Bun.sleep(5);
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
-/** Lets every pending microtask and due I/O callback run. */
-export function flush(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /**
  * Stock facts that must hold at EVERY moment, even half-way through a saga: nothing reserved below
  * zero or above what is on hand (for rows that started consistent), and on-hand never below zero.

@@ -1,10 +1,12 @@
 // startPeriodicJob on the fake clock: time moves only when a test advances it, so "six intervals
 // passed" means six runs exactly — no real sleeps, nothing that a loaded machine can make late.
-import { afterEach, beforeEach, describe, expect, jest, test } from "bun:test";
+import { describe, expect, jest, test } from "bun:test";
 import { createLogger } from "@route256/platform/logger";
 import { startPeriodicJob } from "../../src/jobs/periodic-job.ts";
+import { fakeJobTimers, settle } from "../support/fake-timers.ts";
 
 const INTERVAL = 1000;
+const { intervals } = fakeJobTimers(INTERVAL);
 const silent = createLogger("test", "silent");
 
 function recordingLogger() {
@@ -12,26 +14,6 @@ function recordingLogger() {
   const logger = createLogger("test", "info", { write: (s: string) => void lines.push(JSON.parse(s)) });
   return { lines, logger };
 }
-
-/** Lets every promise callback that is ready run (a run, its log line, the next tick's scheduling). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 50; i++) await Promise.resolve();
-}
-
-/** Moves the fake clock `n` intervals on, letting what each interval starts finish its turn. */
-async function intervals(n: number): Promise<void> {
-  for (let i = 0; i < n; i++) {
-    jest.advanceTimersByTime(INTERVAL);
-    await settle();
-  }
-}
-
-beforeEach(() => {
-  jest.useFakeTimers();
-});
-afterEach(() => {
-  jest.useRealTimers();
-});
 
 describe("startPeriodicJob", () => {
   test("runs once every interval; a run that did something is logged with the job, its count and `what`", async () => {

@@ -1,11 +1,16 @@
+// startRepairJob on the fake timers (see ../support/fake-timers.ts): each interval the test lets
+// pass is one run, finished before the test looks, so every count below is exact.
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "@route256/platform/logger";
 import { OrderStatus } from "../../src/domain/order.ts";
 import { startRepairJob } from "../../src/jobs/repair-job.ts";
 import { REPAIR_GRACE_MS } from "../../src/service/repair-order.ts";
-import { flush, memoryLoms, newOrder, newReservedOrder, type TestLoms, waitUntil } from "../support/loms.ts";
+import { fakeJobTimers, settle } from "../support/fake-timers.ts";
+import { memoryLoms, newOrder, newReservedOrder, type TestLoms } from "../support/loms.ts";
 import { SpyOrderRepository } from "../support/wrappers.ts";
 
+const INTERVAL = 1000;
+const { intervals } = fakeJobTimers(INTERVAL);
 const silent = createLogger("test", "silent");
 
 function spiedLoms(hooks: ConstructorParameters<typeof SpyOrderRepository>[1] = {}) {
@@ -18,11 +23,6 @@ async function statusOf(loms: TestLoms, id: bigint) {
   return (await loms.orders.get(id))?.status;
 }
 
-/** Lets several job intervals pass (the job runs every 5 ms in these tests). */
-async function severalIntervals() {
-  for (let i = 0; i < 8; i++) await Bun.sleep(5);
-}
-
 describe("startRepairJob", () => {
   test("settles orders a crash left in new on its own and logs how many; after stop() it never runs again", async () => {
     const lines: Array<Record<string, unknown>> = [];
@@ -32,41 +32,41 @@ describe("startRepairJob", () => {
     const bare = await newOrder(loms, [{ sku: 1076963n, count: 3 }]);
     loms.clock.advance(1);
 
-    const job = startRepairJob(loms.deps, { intervalMs: 5, graceMs: 0, logger });
-    await waitUntil(
-      async () => (await statusOf(loms, bare.id)) === OrderStatus.Failed,
-      "the order is repaired",
-    );
-    await job.stop();
-
+    const job = startRepairJob(loms.deps, { intervalMs: INTERVAL, graceMs: 0, logger });
+    await intervals(1);
+    expect(spy.calls.claimStale).toBe(1);
+    expect(await statusOf(loms, bare.id)).toBe(OrderStatus.Failed);
     expect(await statusOf(loms, reserved.id)).toBe(OrderStatus.AwaitingPayment);
+    await intervals(2); // runs with nothing left to repair
+    await job.stop();
+    expect(spy.calls.claimStale).toBe(3);
+
+    // One line, for the one run that repaired something.
     expect(lines.filter((l) => l.msg === "repaired orders a crash left half-way")).toEqual([
       expect.objectContaining({ level: "info", job: "repair", count: 2 }),
     ]);
 
-    const runs = spy.calls.claimStale;
     const later = await newOrder(loms);
     loms.clock.advance(1);
-    await severalIntervals();
-    expect(spy.calls.claimStale).toBe(runs);
+    await intervals(10);
+    expect(spy.calls.claimStale).toBe(3);
     expect(await statusOf(loms, later.id)).toBe(OrderStatus.New);
   });
 
   test("by default leaves orders alone for REPAIR_GRACE_MS: a live request may still finish them", async () => {
     const { loms, spy } = spiedLoms();
     const order = await newOrder(loms);
-    const job = startRepairJob(loms.deps, { intervalMs: 5, logger: silent });
+    const job = startRepairJob(loms.deps, { intervalMs: INTERVAL, logger: silent });
     try {
       loms.clock.advance(REPAIR_GRACE_MS);
-      const seen = spy.calls.claimStale;
-      await waitUntil(() => spy.calls.claimStale >= seen + 3, "three more runs");
+      await intervals(3);
+      expect(spy.calls.claimStale).toBe(3);
       expect(await statusOf(loms, order.id)).toBe(OrderStatus.New);
 
       loms.clock.advance(1);
-      await waitUntil(
-        async () => (await statusOf(loms, order.id)) === OrderStatus.Failed,
-        "the order is repaired",
-      );
+      await intervals(1);
+      expect(spy.calls.claimStale).toBe(4);
+      expect(await statusOf(loms, order.id)).toBe(OrderStatus.Failed);
     } finally {
       await job.stop();
     }
@@ -85,17 +85,18 @@ describe("startRepairJob", () => {
     const order = await newOrder(loms);
     loms.clock.advance(1);
 
-    const job = startRepairJob(loms.deps, { intervalMs: 5, graceMs: 0, logger });
-    await waitUntil(
-      async () => (await statusOf(loms, order.id)) === OrderStatus.Failed,
-      "the order is repaired",
-    );
-    await job.stop();
-
-    expect(spy.calls.claimStale).toBeGreaterThanOrEqual(2);
+    const job = startRepairJob(loms.deps, { intervalMs: INTERVAL, graceMs: 0, logger });
+    await intervals(1);
+    expect(spy.calls.claimStale).toBe(1);
+    expect(await statusOf(loms, order.id)).toBe(OrderStatus.New); // the run failed
     const failed = lines.find((l) => l.msg === "background job run failed");
     expect(failed).toMatchObject({ level: "error", job: "repair" });
     expect(JSON.stringify(failed?.err)).toContain("orders database unavailable");
+
+    await intervals(1); // the next tick runs again
+    await job.stop();
+    expect(spy.calls.claimStale).toBe(2);
+    expect(await statusOf(loms, order.id)).toBe(OrderStatus.Failed);
   });
 
   test("stop() waits for the run in progress to finish, and nothing runs after it", async () => {
@@ -108,21 +109,22 @@ describe("startRepairJob", () => {
     });
     const order = await newOrder(loms);
     loms.clock.advance(1);
-    const job = startRepairJob(loms.deps, { intervalMs: 5, graceMs: 0, logger: silent });
-    await waitUntil(() => spy.calls.claimStale === 1, "the first run starts");
+    const job = startRepairJob(loms.deps, { intervalMs: INTERVAL, graceMs: 0, logger: silent });
+    await intervals(1);
+    expect(spy.calls.claimStale).toBe(1); // the first run started, and is blocked in claimStale
 
     let stopped = false;
     const stopping = job.stop().then(() => {
       stopped = true;
     });
-    await flush();
+    await settle();
     expect(stopped).toBe(false);
 
     gate.resolve();
     await stopping;
+    // The run in progress completed before stop() resolved.
     expect(await statusOf(loms, order.id)).toBe(OrderStatus.Failed);
-    const runs = spy.calls.claimStale;
-    await severalIntervals();
-    expect(spy.calls.claimStale).toBe(runs);
+    await intervals(10);
+    expect(spy.calls.claimStale).toBe(1);
   });
 });

@@ -21,7 +21,6 @@ import {
   readOrders,
   stockRow,
   type TestLoms,
-  waitUntil,
 } from "../support/loms.ts";
 import { SpyOrderRepository, SpyStockRepository } from "../support/wrappers.ts";
 
@@ -542,19 +541,20 @@ describe("reservations whose order never appeared (OrderCreate died between its 
   });
 
   test("a create slower than the grace period: its reservation is released, and its late order then cancelled", async () => {
+    const atWrite = Promise.withResolvers<void>();
     const gate = Promise.withResolvers<void>();
-    const holder: { spy?: SpyOrderRepository } = {};
     const loms = memoryLoms({
       wrapOrders: (inner) =>
-        (holder.spy = new SpyOrderRepository(inner, {
+        new SpyOrderRepository(inner, {
           create: async (order) => {
-            await gate.promise; // reserved, then stuck before writing the order
+            atWrite.resolve(); // reserved, then stuck before writing the order
+            await gate.promise;
             return inner.create(order);
           },
-        })),
+        }),
     });
     const creating = orderCreate(loms.deps, 1n, [{ sku: 1076963n, count: 4 }]);
-    await waitUntil(() => holder.spy?.calls.create === 1, "the create reaches its order write");
+    await atWrite.promise; // the create reaches its order write
     loms.clock.advance(REPAIR_GRACE_MS + 1);
 
     expect(await repairOrders(loms.deps, opts)).toBe(1);
