@@ -5,7 +5,7 @@ import { injectInto, inSpan } from "@route256/platform/tracing/context";
 import type { Product } from "../../domain/cart.ts";
 import type { ProductCatalog } from "../../service/ports.ts";
 import { downstreamFailure } from "../downstream-error.ts";
-import { productsToken } from "./token.ts";
+import { outgoingProductsToken } from "./token.ts";
 
 /**
  * The course's product-service REST contract: GET /product/{sku} with X-API-KEY. Selected by
@@ -33,7 +33,7 @@ export class RestProductCatalog implements ProductCatalog {
     await this.beforeCall(signal);
     const attrs = { "http.request.method": "GET", "url.template": "/product/{sku}" };
     return inSpan("GET /product/{sku}", { kind: SpanKind.CLIENT, attributes: attrs }, async (span) => {
-      const headers: Record<string, string> = { "x-api-key": productsToken() || this.fallbackToken };
+      const headers: Record<string, string> = { "x-api-key": outgoingProductsToken(this.fallbackToken) };
       injectInto(headers); // traceparent: products continues this trace
       const res = await fetch(`${this.baseUrl}/product/${sku}`, { headers, signal });
       span.setAttribute("http.response.status_code", res.status);

@@ -27,10 +27,15 @@ export function acceptProductsToken(): Interceptor {
   return (next) => (req) => withProductsToken(req.header.get("x-api-key") ?? undefined, () => next(req));
 }
 
-/** Sets X-API-KEY on a call to products: the caller's token, or else the configured one. */
+/** The X-API-KEY a call to products sends: the caller's token, or else the configured one. */
+export function outgoingProductsToken(fallback: string): string {
+  return productsToken() || fallback;
+}
+
+/** Sets X-API-KEY on a Connect call to products (outgoingProductsToken). */
 export function tokenInterceptor(fallback: string): Interceptor {
   return (next) => (req) => {
-    req.header.set("x-api-key", productsToken() || fallback);
+    req.header.set("x-api-key", outgoingProductsToken(fallback));
     return next(req);
   };
 }
