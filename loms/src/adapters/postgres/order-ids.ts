@@ -2,10 +2,10 @@
  * Order ids for one shard, handed out from memory in blocks: one nextval on the shard's
  * order_id_seq per block (its increment, 64 — migration 20261205000003) instead of one per order, so
  * allocating an id before the order exists costs no round trip on the common path. A block is the
- * `size` sequence values up to the one nextval returned (positive ones: ids are); each value becomes the id value * 10 + shard
- * (sharding.ts). Ids are unique across processes and workers (each takes its own blocks) and grow
- * with time, but not strictly in creation order across processes; a process that stops leaves the
- * rest of its block unused (gaps, like any sequence's).
+ * `size` positive sequence values up to the one nextval returned; each value v becomes the id
+ * v * 10 + shard (sharding.ts). Ids are unique across processes and workers (each takes its own
+ * blocks) and grow with time, but not strictly in creation order across processes; a process that
+ * stops leaves the rest of its block unused (gaps, like any sequence's).
  */
 export class OrderIdBlocks {
   private next = 0n;
